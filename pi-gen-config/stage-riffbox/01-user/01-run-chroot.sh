@@ -1,0 +1,7 @@
+#!/bin/bash -e
+# The services' own system user: no login, no home to write, and the audio group for ALSA.
+if ! id -u riffbox >/dev/null 2>&1; then
+	useradd --system --user-group --home-dir /var/lib/riffbox --no-create-home \
+		--shell /usr/sbin/nologin --comment "riffbox services" riffbox
+fi
+usermod --append --groups audio riffbox
