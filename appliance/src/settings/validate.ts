@@ -2,7 +2,6 @@
 // methods, backups and the CLI (one line). Field rules live in the schema; the few rules that
 // tie fields together live here, each reporting on the field a person has to fix.
 
-import { isIPv4 } from 'node:net';
 import {
   SETTINGS, SETTING_KEYS, defaultSettings, isSettingKey,
   type FlatSettings, type SettingKey, type SettingsPatch,
@@ -144,18 +143,6 @@ const CROSS_RULES: readonly CrossRule[] = [
         }
       }
       return errs;
-    },
-  },
-  {
-    // Jamulus's --serverpublicip is meant for a public address; a private one in a public
-    // listing would send every friend to the wrong place.
-    keys: ['server.publicIp'],
-    check: (s): Record<string, string> => {
-      const ip = s['server.publicIp'];
-      if (ip === '' || !isIPv4(ip)) return {};
-      const [a, b] = ip.split('.').map(Number) as [number, number];
-      const priv = a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a === 0 || a >= 224;
-      return priv ? { 'server.publicIp': `Public IP must be a public address; ${ip} is private, loopback or reserved` } : {};
     },
   },
 ];
