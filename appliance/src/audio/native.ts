@@ -1,0 +1,48 @@
+// Loads riffbox_native.node (built by scripts/build-native.mjs) and declares its shape. The
+// addon is context-aware, so each worker thread that imports this gets its own instance.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeOpusCustomEncoder {
+  readonly frameSamples: number;
+  readonly channels: number;
+  readonly codedBytes: number;
+  encode(pcm: Int16Array, out: Uint8Array, outOffset: number): number;
+  setCodedBytes(codedBytes: number): void;
+  reset(): void;
+}
+
+export interface NativeOpusCustomDecoder {
+  readonly frameSamples: number;
+  readonly channels: number;
+  decode(packet: Uint8Array | null, offset: number, length: number, out: Int16Array): number;
+  reset(): void;
+}
+
+export interface NativeTickTimer {
+  readonly running: boolean;
+  readonly realtime: boolean;
+  readonly ticks: number;
+  start(): void;
+  stop(): void;
+}
+
+export interface NativeAddon {
+  OpusCustomEncoder: new (frameSamples: number, channels: number, codedBytes: number) => NativeOpusCustomEncoder;
+  OpusCustomDecoder: new (frameSamples: number, channels: number) => NativeOpusCustomDecoder;
+  TickTimer: new (periodNs: number, callback: (ticksDue: number) => void) => NativeTickTimer;
+  opusVersion(): string;
+}
+
+// From dist/appliance/src/audio/ (compiled) up to the repository root.
+const addonPath = fileURLToPath(new URL('../../../../appliance/native/build/Release/riffbox_native.node', import.meta.url));
+
+function load(): NativeAddon {
+  if (!existsSync(addonPath)) {
+    throw new Error(`riffbox native addon missing at ${addonPath}: run "node scripts/build-native.mjs"`);
+  }
+  return createRequire(import.meta.url)(addonPath) as NativeAddon;
+}
+
+export const native: NativeAddon = load();
