@@ -1,0 +1,158 @@
+// One server channel slot: a connected client's address, protocol link, negotiated audio format, and the
+// preallocated buffers its audio needs on every tick. Buffers are (re)allocated only when the client
+// announces a new format (NETW_TRANSPORT_PROPS), never on the tick.
+import {
+  ProtocolLink,
+  audioFrameOffset,
+  audioFrameSequence,
+  audioPacketBytes,
+  assembleAudioPacket,
+  type AudioFormat,
+  type ChannelInfo,
+} from '../protocol/index.js';
+import { JitterBuffer, AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
+import { JitterAutoSize } from '../audio/jitter-auto-size.js';
+import { FadeIn } from '../audio/fade-in.js';
+import { LevelMeter } from '../audio/level-meter.js';
+import { OpusCustomDecoder, OpusCustomEncoder } from '../audio/opus-codec.js';
+import { CHANNEL_TIMEOUT_SAMPLES } from './server-facts.js';
+
+const OUT_RING = 4;
+
+export const EMPTY_INFO: Readonly<ChannelInfo> = Object.freeze({ country: 0, instrument: 0, skill: 0, name: '', city: '' });
+
+/** Audio state that exists once a client announced an Opus format. */
+export class ChannelAudio {
+  readonly format: AudioFormat;
+  readonly jitter: JitterBuffer;
+  readonly decoder: InstanceType<typeof OpusCustomDecoder>;
+  readonly encoder: InstanceType<typeof OpusCustomEncoder>;
+  /** Decoded input for the current server tick (serverFrame × channels). */
+  readonly input: Int16Array;
+  /** Views into `input` (client 64 on a 128 server) or into `convIn` (client 128 on a 64 server). */
+  readonly inputHalves: [Int16Array, Int16Array];
+  /** One decoded 128-sample client frame split over two 64-sample server ticks. */
+  readonly convIn: Int16Array;
+  readonly convInHalves: [Int16Array, Int16Array];
+  /** The personal mix for this tick. */
+  readonly mix: Int16Array;
+  readonly mixHalves: [Int16Array, Int16Array];
+  /** Two 64-sample mixes collected for one 128-sample client frame on a 64 server. */
+  readonly convOut: Int16Array;
+  readonly convOutHalves: [Int16Array, Int16Array];
+  /** Coded frames waiting to fill one datagram (factor × codedBytes). */
+  readonly codedOut: Uint8Array;
+  codedOutFrames = 0;
+  readonly frameIn: Uint8Array;
+  /** Datagrams in flight rotate through a small ring, so a queued send never sees its bytes overwritten. */
+  readonly packets: Uint8Array[];
+  packetIndex = 0;
+  sendSeq = 0;
+  /** The decoded input the tick mixed last (for the level meter). */
+  current: Int16Array;
+  /** Phase of the 2:1 conversions (which half of a conversion buffer this tick uses). */
+  phase = 0;
+
+  constructor(format: AudioFormat, serverFrame: 64 | 128) {
+    this.format = format;
+    const ch = format.channels as 1 | 2;
+    const cf = format.frameSamples as 64 | 128;
+    this.jitter = new JitterBuffer({ maxBlockBytes: format.codedBytes });
+    this.jitter.reset(format.codedBytes, format.sequence);
+    this.decoder = new OpusCustomDecoder(cf, ch);
+    this.encoder = new OpusCustomEncoder(cf, ch, format.codedBytes);
+    this.input = new Int16Array(serverFrame * ch);
+    this.current = this.input;
+    this.inputHalves = [this.input.subarray(0, (serverFrame / 2) * ch), this.input.subarray((serverFrame / 2) * ch)];
+    this.convIn = new Int16Array(128 * ch);
+    this.convInHalves = [this.convIn.subarray(0, 64 * ch), this.convIn.subarray(64 * ch)];
+    this.mix = new Int16Array(serverFrame * ch);
+    this.mixHalves = [this.mix.subarray(0, (serverFrame / 2) * ch), this.mix.subarray((serverFrame / 2) * ch)];
+    this.convOut = new Int16Array(128 * ch);
+    this.convOutHalves = [this.convOut.subarray(0, 64 * ch), this.convOut.subarray(64 * ch)];
+    this.codedOut = new Uint8Array(format.codedBytes * format.factor);
+    this.frameIn = new Uint8Array(format.codedBytes);
+    this.packets = [];
+    for (let i = 0; i < OUT_RING; i++) this.packets.push(new Uint8Array(audioPacketBytes(format)));
+  }
+
+  /** Puts every frame of a datagram of the right size into the jitter buffer; false if the size is wrong. */
+  putPacket(packet: Uint8Array, length: number, auto: JitterAutoSize | null): boolean {
+    const f = this.format;
+    if (length !== audioPacketBytes(f)) return false;
+    for (let i = 0; i < f.factor; i++) {
+      const seq = audioFrameSequence(f, packet, i);
+      this.jitter.put(packet, audioFrameOffset(f, i), f.codedBytes, seq);
+      if (auto) auto.onPut(seq);
+    }
+    return true;
+  }
+
+  /** Decodes the next frame from the jitter buffer into out (PLC on underrun). Returns true on underrun. */
+  decodeNext(out: Int16Array, auto: JitterAutoSize | null): boolean {
+    const n = this.jitter.get(this.frameIn);
+    if (auto) auto.onGet();
+    if (n > 0) {
+      if (this.decoder.decode(this.frameIn, 0, n, out) > 0) return false;
+    }
+    this.decoder.decode(null, 0, 0, out);
+    return true;
+  }
+
+  /** Encodes one client-sized frame; returns the finished datagram once `factor` frames are in, else null. */
+  encodeFrame(pcm: Int16Array): Uint8Array | null {
+    const f = this.format;
+    this.encoder.encode(pcm, this.codedOut, this.codedOutFrames * f.codedBytes);
+    if (++this.codedOutFrames < f.factor) return null;
+    this.codedOutFrames = 0;
+    const packet = this.packets[this.packetIndex]!;
+    this.packetIndex = (this.packetIndex + 1) % OUT_RING;
+    this.sendSeq = assembleAudioPacket(f, this.codedOut, this.sendSeq, packet);
+    return packet;
+  }
+}
+
+export class Channel {
+  readonly id: number;
+  readonly address: string;
+  readonly port: number;
+  readonly key: string;
+  readonly link: ProtocolLink;
+  readonly fade = new FadeIn();
+  readonly auto: JitterAutoSize;
+  info: ChannelInfo = EMPTY_INFO;
+  identified = false;
+  timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
+  audio: ChannelAudio | null = null;
+  /** JITT_BUF_SIZE from the client: AUTO_JITTER_BLOCKS (21) or 1…20. Clients ask for auto by default. */
+  jitterSetting = AUTO_JITTER_BLOCKS;
+  readonly meter = new LevelMeter();
+  /** Level sent in the last CLM_CHANNEL_LEVEL_LIST, 0…9. */
+  level = 0;
+  readonly connectedAt = Date.now();
+  /** Audio datagrams dropped because their size did not match the announced format. */
+  wrongSizePackets = 0;
+  underruns = 0;
+
+  constructor(id: number, address: string, port: number, link: (ch: Channel) => ProtocolLink) {
+    this.id = id;
+    this.address = address;
+    this.port = port;
+    this.key = channelKey(address, port);
+    this.auto = new JitterAutoSize(128, false);
+    this.link = link(this);
+  }
+
+  get autoJitter(): boolean {
+    return this.jitterSetting === AUTO_JITTER_BLOCKS;
+  }
+
+  /** Size in blocks the jitter buffer uses now (auto or manual). */
+  get jitterBlocks(): number {
+    return this.audio ? this.audio.jitter.size : this.autoJitter ? this.auto.currentSize : this.jitterSetting;
+  }
+}
+
+export function channelKey(address: string, port: number): string {
+  return `${address}:${port}`;
+}

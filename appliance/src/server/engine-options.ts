@@ -1,0 +1,53 @@
+// What the server engine needs to run, resolved from settings and flags by main.ts before the worker starts.
+export interface ServerEngineOptions {
+  port: number;
+  /** Address to bind; 0.0.0.0 by default (friends reach the box from the internet through the router). */
+  bindAddress: string;
+  maxClients: number;
+  /** 64-sample ticks (Jamulus -F); otherwise 128. */
+  fastUpdate: boolean;
+  name: string;
+  city: string;
+  /** Qt5 QLocale::Country number. */
+  country: number;
+  welcome: string;
+  /** Send CLM_DISCONNECTION to every client when stopping (Jamulus -d). */
+  disconnectOnQuit: boolean;
+}
+
+export interface ClientSummary {
+  id: number;
+  address: string;
+  name: string;
+  jitterBufferSize: number;
+  channels: number;
+  instrumentCode: number;
+  city: string;
+  countryCode: number;
+  skillLevelCode: number;
+  identified: boolean;
+  level: number;
+  codec: string;
+  frameSamples: number;
+  codedBytes: number;
+  sequence: boolean;
+  connectedSeconds: number;
+}
+
+export interface EngineStats {
+  port: number;
+  frameSamples: 64 | 128;
+  clients: number;
+  ticks: number;
+  /** Timer callbacks that found more than one tick due (the thread was late). */
+  lateTicks: number;
+  /** Ticks skipped because the thread fell further behind than MAX_CATCH_UP_TICKS. */
+  skippedTicks: number;
+  datagramsIn: number;
+  audioPacketsIn: number;
+  audioPacketsOut: number;
+  protocolIn: number;
+  dropped: Record<string, number>;
+  lastDropError: string | null;
+  timerRealtime: boolean;
+}

@@ -1,0 +1,18 @@
+// Messages between the main thread (engine-host.ts) and the engine worker (engine-worker.ts).
+import type { EngineEvent } from './engine.js';
+
+export type EngineRequest = { id: number } & (
+  | { method: 'getClients'; args: [] }
+  | { method: 'getStats'; args: [] }
+  | { method: 'setWelcomeMessage'; args: [string] }
+  | { method: 'setServerInfo'; args: [{ name: string; city: string; country: number }] }
+  | { method: 'broadcastChat'; args: [string] }
+  | { method: 'sendClmTo'; args: [string, unknown, string, number] }
+  | { method: 'setHolePunchSource'; args: [string | null] }
+);
+
+export type WorkerToHost =
+  | { type: 'ready'; port: number }
+  | { type: 'failed'; code: string; message: string }
+  | { type: 'result'; id: number; value?: unknown; error?: string }
+  | { type: 'event'; payload: EngineEvent };

@@ -1,0 +1,587 @@
+// The server's real-time half: one UDP socket, the channel slots, and the frame tick that decodes, mixes,
+// encodes and sends. It runs inside a worker thread (engine-worker.ts) so that JSON-RPC, settings and
+// logging on the main thread never delay a tick, and it owns the socket because every datagram — audio,
+// acknowledged and connection-less — shares the one port (§1.1).
+import dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import {
+  CODEC_NAMES,
+  MESSAGE_IDS,
+  decodeMessage,
+  encodeMessage,
+  formatFromProps,
+  isProtocolFrame,
+  messageClass,
+  parseFrame,
+  ProtocolLink,
+  LIMITS,
+  type ClientListEntry,
+  type ClmMessageName,
+  type DropReason,
+  type Frame,
+  type MessageValues,
+  type ReceivedMessage,
+} from '../protocol/index.js';
+import { Mixer } from '../audio/mixer.js';
+import { AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
+import { TickTimer, tickPeriodNs } from '../audio/tick-timer.js';
+import { Channel, ChannelAudio, channelKey } from './channel.js';
+import { chatLineHtml } from './chat-html.js';
+import {
+  ANNOUNCED_OS,
+  ANNOUNCED_VERSION,
+  CHANNEL_TIMEOUT_SAMPLES,
+  DISCONNECT_TIMEOUT_SAMPLES,
+  LEVEL_INTERVAL_64,
+  MAX_CATCH_UP_TICKS,
+  RECORDER_NOT_INITIALISED,
+  WELCOME_PREFIX,
+} from './server-facts.js';
+import type { ClientSummary, EngineStats, ServerEngineOptions } from './engine-options.js';
+
+export type EngineEvent =
+  | { event: 'clientConnected'; id: number; address: string; totalChannels: number }
+  | { event: 'clientDisconnected'; id: number }
+  | { event: 'clientListChanged' }
+  | { event: 'chatMessageReceived'; id: number; chatMessage: string }
+  | { event: 'clm'; name: string; value: unknown; address: string; port: number };
+
+/** Drop reasons the engine counts on top of the per-link ones. */
+type EngineDrop =
+  | DropReason
+  | 'audio-wrong-size'
+  | 'audio-before-format'
+  | 'acked-from-unknown-address'
+  | 'clm-invalid'
+  | 'clm-unhandled'
+  | 'server-full'
+  | 'bad-transport-props';
+
+export class ServerEngine {
+  readonly options: ServerEngineOptions;
+  readonly frameSamples: 64 | 128;
+  private readonly socket: dgram.Socket;
+  private readonly slots: (Channel | null)[];
+  private readonly byKey = new Map<string, Channel>();
+  private readonly mixer: Mixer;
+  private timer: InstanceType<typeof TickTimer> | null = null;
+  private levelCounter = 0;
+  private welcome: string;
+  private serverInfo: { name: string; city: string; country: number };
+  /** CLM messages the main thread wants to see (directory registration replies). */
+  private readonly forwardedClm = new Set<number>([MESSAGE_IDS.CLM_REGISTER_SERVER_RESP]);
+  /** Only the directory we registered with may ask us to punch a hole (CLM_SEND_EMPTY_MESSAGE). */
+  private holePunchSource: string | null = null;
+  private nowMs = 0;
+  private boundPort = 0;
+  readonly stats: EngineStats;
+
+  constructor(
+    options: ServerEngineOptions,
+    private readonly emit: (e: EngineEvent) => void,
+  ) {
+    this.options = options;
+    this.frameSamples = options.fastUpdate ? 64 : 128;
+    this.slots = new Array<Channel | null>(options.maxClients).fill(null);
+    this.mixer = new Mixer(options.maxClients, this.frameSamples);
+    this.welcome = options.welcome;
+    this.serverInfo = { name: options.name, city: options.city, country: options.country };
+    this.socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
+    this.stats = {
+      port: options.port,
+      frameSamples: this.frameSamples,
+      clients: 0,
+      ticks: 0,
+      lateTicks: 0,
+      skippedTicks: 0,
+      datagramsIn: 0,
+      audioPacketsIn: 0,
+      audioPacketsOut: 0,
+      protocolIn: 0,
+      dropped: {},
+      lastDropError: null,
+      timerRealtime: false,
+    };
+  }
+
+  /** Binds the socket; rejects with the OS error (EADDRINUSE, EACCES) so the CLI can say it in one line. */
+  start(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.socket.once('error', onError);
+      this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+      this.socket.bind(this.options.port, this.options.bindAddress, () => {
+        this.socket.off('error', onError);
+        // After binding, a send error (ICMP unreachable surfacing as ECONNREFUSED, EPERM from a firewall)
+        // concerns one peer only and must never take the server down.
+        this.socket.on('error', (err) => this.drop('clm-unhandled', `socket: ${err.message}`));
+        this.boundPort = this.socket.address().port;
+        this.stats.port = this.boundPort;
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.options.disconnectOnQuit) {
+      for (const ch of this.slots) if (ch) ch.link.sendClm('CLM_DISCONNECTION', {});
+    }
+    this.stopTimer();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  // ---- control (called from the main thread through the worker bridge) ----
+
+  getClients(): ClientSummary[] {
+    const out: ClientSummary[] = [];
+    for (const ch of this.slots) {
+      if (!ch) continue;
+      const a = ch.audio;
+      out.push({
+        id: ch.id,
+        address: ch.key,
+        name: ch.info.name,
+        jitterBufferSize: ch.jitterBlocks,
+        channels: a ? a.format.channels : 0,
+        instrumentCode: ch.info.instrument,
+        city: ch.info.city,
+        countryCode: ch.info.country,
+        skillLevelCode: ch.info.skill,
+        identified: ch.identified,
+        level: ch.level,
+        codec: a ? (CODEC_NAMES[a.format.codec] ?? 'NONE') : 'NONE',
+        frameSamples: a ? a.format.frameSamples : 0,
+        codedBytes: a ? a.format.codedBytes : 0,
+        sequence: a ? a.format.sequence : false,
+        connectedSeconds: Math.round((Date.now() - ch.connectedAt) / 1000),
+      });
+    }
+    return out;
+  }
+
+  getStats(): EngineStats {
+    this.stats.clients = this.byKey.size;
+    return this.stats;
+  }
+
+  setWelcomeMessage(text: string): void {
+    this.welcome = text.slice(0, LIMITS.chatTyped);
+  }
+
+  setServerInfo(info: { name: string; city: string; country: number }): void {
+    this.serverInfo = { ...info };
+  }
+
+  /** Sends text as-is to every connected client (Jamulus's broadcastChatMessage semantics). */
+  broadcastChat(text: string): void {
+    const html = text.slice(0, LIMITS.chat);
+    this.nowMs = performance.now();
+    for (const ch of this.slots) if (ch) ch.link.sendMessage('CHAT_TEXT', { text: html }, this.nowMs);
+  }
+
+  /** Sends a connection-less message to any address from the server's own port (directory registration). */
+  sendClmTo<N extends ClmMessageName>(name: N, value: MessageValues[N], address: string, port: number): void {
+    this.sendRaw(encodeMessage(name, value, 0), port, address);
+  }
+
+  /** The directory we register with (or null): the only source whose CLM_SEND_EMPTY_MESSAGE we obey. */
+  setHolePunchSource(address: string | null): void {
+    this.holePunchSource = address;
+  }
+
+  // ---- receive path ----
+
+  private onDatagram(msg: Buffer, address: string, port: number): void {
+    this.stats.datagramsIn++;
+    const length = msg.length;
+    if (isProtocolFrame(msg, length)) {
+      this.stats.protocolIn++;
+      const f = parseFrame(msg, length);
+      if (!f.ok) return this.drop(f.reason, f.error);
+      if (messageClass(f.id) === 'clm') return this.onClm(f, address, port);
+      const ch = this.byKey.get(channelKey(address, port));
+      // Acknowledged messages are only taken from an address that owns a channel, and are not ACKed
+      // otherwise (§2.1): a client's first NETW_TRANSPORT_PROPS races its first audio packet.
+      if (!ch) return this.drop('acked-from-unknown-address', `acknowledged message ${f.id} from ${address}:${port} without a channel`);
+      this.nowMs = performance.now();
+      ch.link.receiveFrame(f, this.nowMs);
+      return;
+    }
+    this.onAudio(msg, length, address, port);
+  }
+
+  private onAudio(msg: Buffer, length: number, address: string, port: number): void {
+    this.stats.audioPacketsIn++;
+    let ch = this.byKey.get(channelKey(address, port));
+    if (!ch) {
+      const created = this.allocate(address, port);
+      if (!created) {
+        this.drop('server-full', `server full: refused ${address}:${port}`);
+        this.sendRaw(encodeMessage('CLM_SERVER_FULL', {}, 0), port, address);
+        return;
+      }
+      ch = created;
+    }
+    // Any non-protocol datagram keeps the channel alive, valid audio or not (§4.1).
+    ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
+    const a = ch.audio;
+    if (!a) return this.drop('audio-before-format', `audio from ${ch.key} before NETW_TRANSPORT_PROPS`);
+    if (!a.putPacket(msg, length, ch.autoJitter ? ch.auto : null)) {
+      ch.wrongSizePackets++;
+      return this.drop('audio-wrong-size', `audio of ${length} bytes from ${ch.key}, expected ${a.packets[0]!.length}`);
+    }
+    ch.fade.onPacket();
+  }
+
+  private onClm(f: Frame, address: string, port: number): void {
+    let m;
+    try {
+      m = decodeMessage(f.id, f.payload);
+    } catch (e) {
+      return this.drop('clm-invalid', `${address}:${port}: ${(e as Error).message}`);
+    }
+    switch (m.name) {
+      case 'CLM_PING_MS':
+        return this.sendRaw(encodeMessage('CLM_PING_MS', m.value, 0), port, address);
+      case 'CLM_PING_MS_WITHNUMCLIENTS':
+        return this.sendRaw(
+          encodeMessage('CLM_PING_MS_WITHNUMCLIENTS', { timeMs: m.value.timeMs, numClients: this.byKey.size }, 0),
+          port,
+          address,
+        );
+      case 'CLM_REQ_VERSION_AND_OS':
+        return this.sendRaw(encodeMessage('CLM_VERSION_AND_OS', { os: ANNOUNCED_OS, version: ANNOUNCED_VERSION }, 0), port, address);
+      case 'CLM_REQ_CONN_CLIENTS_LIST':
+        return this.sendRaw(encodeMessage('CLM_CONN_CLIENTS_LIST', { clients: this.clientList() }, 0), port, address);
+      case 'CLM_DISCONNECTION': {
+        const ch = this.byKey.get(channelKey(address, port));
+        if (ch) ch.timeoutSamples = DISCONNECT_TIMEOUT_SAMPLES;
+        return;
+      }
+      case 'CLM_SEND_EMPTY_MESSAGE':
+        // Hole punching for a client the directory told about; obeyed only from that directory so the
+        // server cannot be used to send packets anywhere on a stranger's behalf.
+        if (this.holePunchSource !== null && address === this.holePunchSource) {
+          this.sendRaw(encodeMessage('CLM_EMPTY_MESSAGE', {}, 0), m.value.port, m.value.ip);
+        } else {
+          this.drop('clm-unhandled', `CLM_SEND_EMPTY_MESSAGE from ${address}, not our directory`);
+        }
+        return;
+      default:
+        if (this.forwardedClm.has(f.id)) {
+          this.emit({ event: 'clm', name: m.name, value: m.value, address, port });
+          return;
+        }
+        // Directory requests (list, registration) are not ours to answer; empty messages only keep NATs open.
+        if (m.name !== 'CLM_EMPTY_MESSAGE') this.drop('clm-unhandled', `${m.name} from ${address}:${port} ignored`);
+    }
+  }
+
+  // ---- channels ----
+
+  private allocate(address: string, port: number): Channel | null {
+    const id = this.slots.indexOf(null);
+    if (id < 0) return null;
+    const ch = new Channel(id, address, port, (c) => this.makeLink(c));
+    this.slots[id] = ch;
+    this.byKey.set(ch.key, ch);
+    this.mixer.resetChannel(id);
+    this.mixer.setFade(id, 0);
+    this.nowMs = performance.now();
+    const now = this.nowMs;
+    // The connection sequence of §4.1; each waits for the previous ACK.
+    const l = ch.link;
+    l.sendMessage('CLIENT_ID', { channelId: id }, now);
+    l.sendMessage('CONN_CLIENTS_LIST', { clients: [] }, now);
+    l.sendMessage('REQ_SPLIT_MESS_SUPPORT', {}, now);
+    l.sendMessage('REQ_NETW_TRANSPORT_PROPS', {}, now);
+    l.sendMessage('REQ_JITT_BUF_SIZE', {}, now);
+    l.sendMessage('REQ_CHANNEL_INFOS', {}, now);
+    if (this.welcome) l.sendMessage('CHAT_TEXT', { text: (WELCOME_PREFIX + this.welcome).slice(0, LIMITS.chat) }, now);
+    l.sendMessage('VERSION_AND_OS', { os: ANNOUNCED_OS, version: ANNOUNCED_VERSION }, now);
+    l.sendMessage('RECORDER_STATE', { state: RECORDER_NOT_INITIALISED }, now);
+    this.startTimer();
+    this.emit({ event: 'clientConnected', id, address: ch.key, totalChannels: this.byKey.size });
+    return ch;
+  }
+
+  private free(ch: Channel): void {
+    this.slots[ch.id] = null;
+    this.byKey.delete(ch.key);
+    this.mixer.removeInput(ch.id);
+    ch.link.reset();
+    this.emit({ event: 'clientDisconnected', id: ch.id });
+    this.broadcastClientList();
+    if (this.byKey.size === 0) this.stopTimer();
+  }
+
+  private makeLink(ch: Channel): ProtocolLink {
+    return new ProtocolLink({
+      send: (bytes) => this.sendRaw(bytes, ch.port, ch.address),
+      onMessage: (m) => this.onChannelMessage(ch, m),
+      onDrop: (reason, error) => this.drop(reason, `${ch.key}: ${error}`),
+    });
+  }
+
+  private onChannelMessage(ch: Channel, m: ReceivedMessage): void {
+    const now = this.nowMs;
+    switch (m.name) {
+      case 'NETW_TRANSPORT_PROPS': {
+        const v = m.value;
+        if (v.codec !== 2 && v.codec !== 3) {
+          ch.link.sendMessage('OPUS_SUPPORTED', {}, now);
+          return;
+        }
+        const fmt = formatFromProps(v);
+        const cur = ch.audio?.format;
+        if (
+          cur &&
+          cur.codec === fmt.codec &&
+          cur.channels === fmt.channels &&
+          cur.codedBytes === fmt.codedBytes &&
+          cur.factor === fmt.factor &&
+          cur.sequence === fmt.sequence
+        ) {
+          return;
+        }
+        let audio: ChannelAudio;
+        try {
+          audio = new ChannelAudio(fmt, this.frameSamples);
+        } catch (e) {
+          // e.g. a coded size Opus cannot produce; keep the old format rather than dropping the client.
+          this.drop('bad-transport-props', `${ch.key}: ${(e as Error).message}`);
+          return;
+        }
+        ch.auto.reset(fmt.frameSamples as 64 | 128, fmt.sequence);
+        audio.jitter.setSize(ch.autoJitter ? ch.auto.currentSize : ch.jitterSetting);
+        ch.audio = audio;
+        ch.fade.setFormat(fmt.frameSamples as 64 | 128, fmt.factor);
+        return;
+      }
+      case 'JITT_BUF_SIZE': {
+        const blocks = m.value.blocks;
+        ch.jitterSetting = blocks;
+        if (blocks === AUTO_JITTER_BLOCKS) {
+          ch.audio?.jitter.setSize(ch.auto.currentSize);
+          ch.link.sendMessage('JITT_BUF_SIZE', { blocks: ch.auto.currentSize }, now);
+        } else {
+          ch.audio?.jitter.setSize(blocks);
+        }
+        return;
+      }
+      case 'CHANNEL_GAIN': {
+        const { channelId, gain } = m.value;
+        if (channelId >= this.slots.length) return;
+        const before = this.mixer.getGain(ch.id, channelId);
+        const g = gain / 32768;
+        this.mixer.setGain(ch.id, channelId, g);
+        const target = this.slots[channelId];
+        if (target && target !== ch && (before === 0) !== (g === 0)) {
+          target.link.sendMessage('MUTE_STATE_CHANGED', { channelId: ch.id, muted: g === 0 }, now);
+        }
+        return;
+      }
+      case 'CHANNEL_PAN': {
+        const { channelId, pan } = m.value;
+        if (channelId < this.slots.length) this.mixer.setPan(ch.id, channelId, Math.min(1, pan / 32768));
+        return;
+      }
+      case 'CHANNEL_INFOS': {
+        const v = m.value;
+        const old = ch.info;
+        const changed =
+          !ch.identified ||
+          old.name !== v.name ||
+          old.city !== v.city ||
+          old.country !== v.country ||
+          old.instrument !== v.instrument ||
+          old.skill !== v.skill;
+        ch.info = { country: v.country, instrument: v.instrument, skill: v.skill, name: v.name, city: v.city };
+        if (!ch.identified) {
+          ch.identified = true;
+          const fmt = ch.audio?.format;
+          ch.fade.start((fmt?.frameSamples ?? 128) as 64 | 128, fmt?.factor ?? 1);
+        }
+        if (changed) this.broadcastClientList();
+        return;
+      }
+      case 'REQ_CONN_CLIENTS_LIST':
+        ch.link.sendMessage('CONN_CLIENTS_LIST', { clients: this.clientList() }, now);
+        return;
+      case 'CHAT_TEXT': {
+        const text = m.value.text;
+        const html = fitChat(ch.id, ch.info.name, text);
+        for (const other of this.slots) if (other) other.link.sendMessage('CHAT_TEXT', { text: html }, now);
+        this.emit({ event: 'chatMessageReceived', id: ch.id, chatMessage: text });
+        return;
+      }
+      default:
+        // SPLIT_MESS_SUPPORTED is handled inside the link; REQ_CHANNEL_LEVEL_LIST is obsolete for 3.6+ servers;
+        // anything else a client may send has no server-side meaning.
+        return;
+    }
+  }
+
+  private clientList(): ClientListEntry[] {
+    const list: ClientListEntry[] = [];
+    for (const ch of this.slots) {
+      if (ch) list.push({ channelId: ch.id, ...ch.info });
+    }
+    return list;
+  }
+
+  private broadcastClientList(): void {
+    const clients = this.clientList();
+    const now = performance.now();
+    for (const ch of this.slots) if (ch) ch.link.sendMessage('CONN_CLIENTS_LIST', { clients }, now);
+    this.emit({ event: 'clientListChanged' });
+  }
+
+  // ---- tick ----
+
+  private startTimer(): void {
+    if (this.timer) return;
+    const t = new TickTimer(tickPeriodNs(this.frameSamples), (due) => this.onTimer(due));
+    t.start();
+    this.stats.timerRealtime = t.realtime;
+    this.timer = t;
+  }
+
+  private stopTimer(): void {
+    if (!this.timer) return;
+    this.timer.stop();
+    this.timer = null;
+  }
+
+  private onTimer(due: number): void {
+    if (due > 1) this.stats.lateTicks++;
+    let run = due;
+    if (run > MAX_CATCH_UP_TICKS) {
+      this.stats.skippedTicks += run - MAX_CATCH_UP_TICKS;
+      run = MAX_CATCH_UP_TICKS;
+    }
+    for (let i = 0; i < run && this.timer; i++) this.tick();
+  }
+
+  private tick(): void {
+    this.stats.ticks++;
+    const T = this.frameSamples;
+    const now = (this.nowMs = performance.now());
+    const slots = this.slots;
+    const mixer = this.mixer;
+
+    // Time-outs first: a freed channel takes no part in this tick.
+    for (let i = 0; i < slots.length; i++) {
+      const ch = slots[i];
+      if (!ch) continue;
+      ch.timeoutSamples -= T;
+      if (ch.timeoutSamples <= 0) this.free(ch);
+    }
+
+    // Inputs: every channel with a format drains its jitter buffer so it keeps flowing; only identified
+    // channels are heard.
+    for (let i = 0; i < slots.length; i++) {
+      const ch = slots[i];
+      if (!ch) continue;
+      const a = ch.audio;
+      if (!a) continue;
+      const ch2 = a.format.channels as 1 | 2;
+      const auto = ch.autoJitter ? ch.auto : null;
+      let pcm: Int16Array;
+      if (a.format.frameSamples === T) {
+        if (a.decodeNext(a.input, auto)) ch.underruns++;
+        pcm = a.input;
+      } else if (T === 128) {
+        if (a.decodeNext(a.inputHalves[0], auto)) ch.underruns++;
+        if (a.decodeNext(a.inputHalves[1], auto)) ch.underruns++;
+        pcm = a.input;
+      } else {
+        if (a.phase === 0 && a.decodeNext(a.convIn, auto)) ch.underruns++;
+        pcm = a.convInHalves[a.phase]!;
+      }
+      if (auto && auto.changed) {
+        auto.changed = false;
+        a.jitter.setSize(auto.currentSize);
+        ch.link.sendMessage('JITT_BUF_SIZE', { blocks: auto.currentSize }, now);
+      }
+      a.current = pcm;
+      if (ch.identified) {
+        mixer.setInput(ch.id, pcm, ch2);
+        mixer.setFade(ch.id, ch.fade.value);
+      }
+    }
+
+    this.levelCounter += T / 64;
+    if (this.levelCounter > LEVEL_INTERVAL_64) {
+      this.levelCounter = 0;
+      this.sendLevels();
+    }
+
+    // Outputs: one personal mix per identified channel, encoded in the client's own format.
+    for (let i = 0; i < slots.length; i++) {
+      const ch = slots[i];
+      if (!ch) continue;
+      const a = ch.audio;
+      if (a && ch.identified) {
+        const ch2 = a.format.channels as 1 | 2;
+        if (a.format.frameSamples === T) {
+          mixer.mixFor(ch.id, ch2, a.mix);
+          this.sendFrame(ch, a, a.mix);
+        } else if (T === 128) {
+          mixer.mixFor(ch.id, ch2, a.mix);
+          this.sendFrame(ch, a, a.mixHalves[0]);
+          this.sendFrame(ch, a, a.mixHalves[1]);
+        } else {
+          mixer.mixFor(ch.id, ch2, a.convOutHalves[a.phase]!);
+          if (a.phase === 1) this.sendFrame(ch, a, a.convOut);
+        }
+      }
+      if (a) a.phase ^= 1;
+      ch.link.poll(now);
+    }
+  }
+
+  private sendFrame(ch: Channel, a: ChannelAudio, pcm: Int16Array): void {
+    const packet = a.encodeFrame(pcm);
+    if (packet) {
+      this.stats.audioPacketsOut++;
+      this.socket.send(packet, 0, packet.length, ch.port, ch.address);
+    }
+  }
+
+  private sendLevels(): void {
+    const levels: number[] = [];
+    for (const ch of this.slots) {
+      if (!ch) continue;
+      const a = ch.audio;
+      ch.level = a && ch.identified ? ch.meter.update(a.current, this.frameSamples, a.format.channels as 1 | 2) : 0;
+      levels.push(ch.level);
+    }
+    if (levels.length === 0) return;
+    const bytes = encodeMessage('CLM_CHANNEL_LEVEL_LIST', { levels }, 0);
+    for (const ch of this.slots) if (ch) this.sendRaw(bytes, ch.port, ch.address);
+  }
+
+  // ---- helpers ----
+
+  private sendRaw(bytes: Uint8Array, port: number, address: string): void {
+    this.socket.send(bytes, 0, bytes.length, port, address);
+  }
+
+  private drop(reason: EngineDrop, error: string): void {
+    const d = this.stats.dropped;
+    d[reason] = (d[reason] ?? 0) + 1;
+    this.stats.lastDropError = error;
+  }
+}
+
+/** The chat line as HTML, shortened so that it fits what clients accept (1800 UTF-16 units). */
+function fitChat(id: number, name: string, text: string): string {
+  let t = text;
+  let html = chatLineHtml(id, name, t);
+  while (html.length > LIMITS.chat && t.length > 0) {
+    t = t.slice(0, Math.max(0, t.length - (html.length - LIMITS.chat)));
+    html = chatLineHtml(id, name, t);
+  }
+  return html;
+}
