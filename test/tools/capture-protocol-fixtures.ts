@@ -147,7 +147,7 @@ function readPcap(file: string): Udp[] {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'riffbox-capture-'));
-  const [pDir, pSrv, pCli, pTool] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
+  const [pDir, pSrv, pTool] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
   const rpcPort = await freeTcpPort();
   const jackName = `riffbox-capture-${process.pid}`;
   const secretFile = join(work, 'secret');
@@ -156,12 +156,11 @@ async function main(): Promise<void> {
   const roles = new Map<number, string>([
     [pDir, 'directory'],
     [pSrv, 'server'],
-    [pCli, 'client'],
     [pTool, 'tool'],
   ]);
   const tool = dgram.createSocket('udp4');
   try {
-    const dump = start('tcpdump', ['-i', 'lo', '-U', '-n', '-s', '0', '-w', pcap, `udp and (port ${pDir} or port ${pSrv} or port ${pCli} or port ${pTool})`]);
+    const dump = start('tcpdump', ['-i', 'lo', '-U', '-n', '-s', '0', '-w', pcap, `udp and (port ${pDir} or port ${pSrv} or port ${pTool})`]);
     await waitFor('tcpdump', () => (dump as ChildProcess & { log: () => string }).log().includes('listening on'));
 
     start('Jamulus', ['-s', '-n', '-p', String(pDir), '-e', 'localhost', '-o', 'Dir;DirCity;82']);
@@ -184,7 +183,7 @@ async function main(): Promise<void> {
 
     start(
       'Jamulus',
-      ['-n', '-p', String(pCli), '-c', `127.0.0.1:${pSrv}`, '--mutemyown', '--jsonrpcport', String(rpcPort), '--jsonrpcsecretfile', secretFile],
+      ['-n', '-c', `127.0.0.1:${pSrv}`, '--mutemyown', '--jsonrpcport', String(rpcPort), '--jsonrpcsecretfile', secretFile],
       { JACK_DEFAULT_SERVER: jackName },
     );
     let rpc: Awaited<ReturnType<typeof jsonRpc>> | undefined;
@@ -236,7 +235,7 @@ async function main(): Promise<void> {
   for (const p of packets) {
     const f = parseFrame(p.data);
     if (!f.ok) continue; // audio
-    // The 3.9.1 client picks its own port whatever -p says; any port not ours is the client.
+    // The client picks its own port; every port that is not ours is the client.
     const from = roles.get(p.sport) ?? 'client';
     const to = roles.get(p.dport) ?? 'client';
     const name = messageName(f.id) ?? `id ${f.id}`;

@@ -118,7 +118,7 @@ describe('ProtocolLink split messages', () => {
   it('negotiates, splits > 550 bytes into parts with their own counters, and reassembles on the other side', () => {
     const server = makeLink();
     const client = makeLink();
-    let now = 0;
+    const now = 0;
     // Wire the two links together: everything one sends, the other receives.
     const pump = () => {
       for (let moved = true; moved; ) {
