@@ -1,0 +1,36 @@
+// jackd (dummy driver), jack_simple_client and jack_rec through the harness: the recorded tones
+// have the documented frequencies, and every process and semaphore is gone afterwards.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { ProcessGroup } from '../harness/processes.js';
+import { startJackd, playSine, record, listPorts, listConnections, SINE_LEFT_HZ, SINE_RIGHT_HZ } from '../harness/jack.js';
+import { readWav, dominantFrequency, dropoutWindows, rmsDb, toneRatioDb } from '../harness/audio-analysis.js';
+
+test('jackd dummy at 64 frames: the sine player is recorded at 240/720 Hz without dropouts', async () => {
+  const g = new ProcessGroup('t-jack');
+  let name = '';
+  try {
+    const jack = await startJackd(g, { frames: 64 });
+    name = jack.name;
+    assert.ok((await listPorts(jack)).includes('system:capture_1'));
+    const sine = await playSine(g, jack, { left: ['system:playback_1'], right: ['system:playback_2'] });
+    const conns = await listConnections(jack);
+    assert.ok(conns.get(`${sine.client}:output1`)?.includes('system:playback_1'));
+    const wav = readWav(await record(g, jack, [`${sine.client}:output1`, `${sine.client}:output2`], 2, g.path('sine.wav')));
+    assert.equal(wav.sampleRate, 48000);
+    assert.equal(wav.channels.length, 2);
+    assert.equal(wav.channels[0]!.length, 2 * 48000);
+    const [l, r] = wav.channels as [Float32Array, Float32Array];
+    assert.ok(Math.abs(dominantFrequency(l, 48000) - SINE_LEFT_HZ) < 1);
+    assert.ok(Math.abs(dominantFrequency(r, 48000) - SINE_RIGHT_HZ) < 1);
+    const ratio = toneRatioDb(l, 48000, SINE_LEFT_HZ);
+    assert.ok(ratio > 40, `tone ratio ${ratio}`);
+    assert.ok(Math.abs(rmsDb(l) - 20 * Math.log10(0.2 / Math.SQRT2)) < 0.5);
+    assert.deepEqual(dropoutWindows(l, 48000, { relativeDb: 6 }), []);
+  } finally {
+    await g.stopAll();
+  }
+  assert.ok(g.processes.every((p) => !p.running));
+  assert.deepEqual(readdirSync('/dev/shm').filter((f) => f.includes(`_${name}_`)), []);
+});
