@@ -29,6 +29,9 @@ export class Mixer {
   private activeCount = 0;
   private readonly baseMono: Float64Array;
   private readonly baseStereo: Float64Array;
+  // The shared sums already saturated: the whole mix of a listener who moved no fader.
+  private readonly baseMonoOut: Int16Array;
+  private readonly baseStereoOut: Int16Array;
   private baseMonoDirty = true;
   private baseStereoDirty = true;
   private readonly acc: Float64Array;
@@ -51,6 +54,8 @@ export class Mixer {
     this.active = new Int32Array(maxChannels);
     this.baseMono = new Float64Array(frameSamples);
     this.baseStereo = new Float64Array(frameSamples * 2);
+    this.baseMonoOut = new Int16Array(frameSamples);
+    this.baseStereoOut = new Int16Array(frameSamples * 2);
     this.acc = new Float64Array(frameSamples * 2);
   }
 
@@ -195,6 +200,7 @@ export class Mixer {
       const o = s * n;
       for (let i = 0; i < n; i++) base[i]! += f * mono[o + i]!;
     }
+    saturate(base, this.baseMonoOut, n);
     this.baseMonoDirty = false;
   }
 
@@ -220,6 +226,7 @@ export class Mixer {
         for (let j = 0; j < 2 * n; j++) base[j]! += f * st[o + j]!;
       }
     }
+    saturate(base, this.baseStereoOut, 2 * n);
     this.baseStereoDirty = false;
   }
 
@@ -241,26 +248,30 @@ export class Mixer {
     if (destChannels === 1) {
       if (this.baseMonoDirty) this.updateBaseMono();
       const base = this.baseMono;
-      if (fd === 1) for (let i = 0; i < n; i++) acc[i] = base[i]!;
-      else for (let i = 0; i < n; i++) acc[i] = fd * base[i]!;
+      let started = false;
       for (let k = 0; k < this.activeCount; k++) {
         const s = this.active[k]!;
         const fs = this.fade[s]!;
         const g = this.gain[row + s]! * fs * (s !== dest ? fd : 1);
         const d = g - fd * fs;
         if (d === 0) continue;
+        if (!started) {
+          started = true;
+          if (fd === 1) for (let i = 0; i < n; i++) acc[i] = base[i]!;
+          else for (let i = 0; i < n; i++) acc[i] = fd * base[i]!;
+        }
         const o = s * n;
         for (let i = 0; i < n; i++) acc[i]! += d * mono[o + i]!;
       }
-      saturate(acc, out, n);
+      if (started) saturate(acc, out, n);
+      else finishDefault(base, this.baseMonoOut, fd, out, n);
       return true;
     }
 
     if (this.baseStereoDirty) this.updateBaseStereo();
     const base = this.baseStereo;
     const n2 = 2 * n;
-    if (fd === 1) for (let j = 0; j < n2; j++) acc[j] = base[j]!;
-    else for (let j = 0; j < n2; j++) acc[j] = fd * base[j]!;
+    let started = false;
     for (let k = 0; k < this.activeCount; k++) {
       const s = this.active[k]!;
       const fs = this.fade[s]!;
@@ -272,6 +283,11 @@ export class Mixer {
       const dl = lg - def;
       const dr = rg - def;
       if (dl === 0 && dr === 0) continue;
+      if (!started) {
+        started = true;
+        if (fd === 1) for (let j = 0; j < n2; j++) acc[j] = base[j]!;
+        else for (let j = 0; j < n2; j++) acc[j] = fd * base[j]!;
+      }
       if (this.inChannels[s] === 1) {
         const o = s * n;
         for (let i = 0, j = 0; i < n; i++, j += 2) {
@@ -288,8 +304,22 @@ export class Mixer {
         }
       }
     }
-    saturate(acc, out, n2);
+    if (started) saturate(acc, out, n2);
+    else finishDefault(base, this.baseStereoOut, fd, out, n2);
     return true;
+  }
+}
+
+/** A mix without corrections: the shared sum, scaled by the listener's own fade-in. */
+function finishDefault(base: Float64Array, baseOut: Int16Array, fd: number, out: Int16Array, count: number): void {
+  if (fd === 1) {
+    if (out.length === count) out.set(baseOut);
+    else for (let i = 0; i < count; i++) out[i] = baseOut[i]!;
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const v = fd * base[i]!;
+    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
   }
 }
 
