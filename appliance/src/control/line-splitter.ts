@@ -15,6 +15,11 @@ export class LineSplitter {
 
   constructor(readonly maxLineBytes: number) {}
 
+  /** Bytes held for an unfinished line; never more than maxLineBytes. */
+  get bufferedBytes(): number {
+    return this.size;
+  }
+
   push(chunk: Buffer, sink: LineSink): void {
     let start = 0;
     while (start < chunk.length) {

@@ -92,6 +92,8 @@ export function parseServiceArgs(service: Service, argv: readonly string[], curr
     const resolvedKey = flags.get(name);
     if (!resolvedKey && !extra) {
       errors.push(`unknown option --${name} for riffbox ${service} (see --help)`);
+      // Its value, if it had one, is not a second error.
+      if (inline === undefined && argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--')) i++;
       continue;
     }
 

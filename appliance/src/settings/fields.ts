@@ -275,6 +275,8 @@ export function directory(opts: { default: string }): Field<string> {
     if (typeof value !== 'string') return fail(`${label} must be text`);
     if (value === 'any_genre_3') return ok('any_genre_asia');
     if (isGenreDirectoryType(value)) return ok(value);
+    // The other directoryType words are valid host names too, but nobody means a host by them.
+    if (value === 'custom' || value === 'none') return fail(`${label} "${value}" needs an address: give host[:port]`);
     if (value !== '' && splitHostPort(value)) return ok(value);
     return fail(`${label} must be one of ${GENRE_DIRECTORIES.map((d) => d.type).join(', ')} or a custom host[:port]`);
   };
