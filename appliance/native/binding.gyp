@@ -13,7 +13,10 @@
         "src/opus_modes.cc",
         "src/opus_encoder.cc",
         "src/opus_decoder.cc",
-        "src/tick_timer.cc"
+        "src/coalescing_notifier.cc",
+        "src/tick_timer.cc",
+        "src/alsa_duplex.cc",
+        "src/alsa_devices.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

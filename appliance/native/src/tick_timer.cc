@@ -45,15 +45,13 @@ void TickTimer::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (running_) return;
   stopRequested_.store(false);
-  callPending_.store(false);
-  ticksDue_.store(0);
-  // Queue of 2: the pending flag allows at most one queued call, plus one racing with its
-  // consumption.
-  tsfn_ = Tsfn::New(env, callback_.Value(), "riffbox.TickTimer", 2, 1, this);
-  // Registered after the TSFN so it runs before the TSFN's own teardown (hooks run in reverse):
-  // a worker that exits without stop() must still join this thread.
+  if (!notifier_.Open(env, callback_.Value(), "riffbox.TickTimer")) {
+    throw Napi::Error::New(env, "TickTimer: napi_create_threadsafe_function failed");
+  }
+  // Registered after the thread-safe function so it runs before that function's own teardown
+  // (hooks run in reverse): a worker that exits without stop() must still join this thread.
   if (napi_add_env_cleanup_hook(env, &TickTimer::EnvCleanup, this) != napi_ok) {
-    tsfn_.Release();
+    notifier_.Close();
     throw Napi::Error::New(env, "TickTimer: napi_add_env_cleanup_hook failed");
   }
   cleanupHookAdded_ = true;
@@ -79,9 +77,7 @@ void TickTimer::Halt() {
   if (!running_) return;
   stopRequested_.store(true);
   if (thread_.joinable()) thread_.join();
-  // Abort, not Release: a call still queued must not reach CallJs, whose context may be freed
-  // once stop() lets the JS object be collected. Aborted items are dropped with env == nullptr.
-  tsfn_.Abort();
+  notifier_.Close();
   if (cleanupHookAdded_) {
     napi_remove_env_cleanup_hook(env_, &TickTimer::EnvCleanup, this);
     cleanupHookAdded_ = false;
@@ -91,27 +87,9 @@ void TickTimer::Halt() {
 
 void TickTimer::EnvCleanup(void* arg) {
   auto* self = static_cast<TickTimer*>(arg);
-  // The env is going away: the hook list is being walked, so do not remove ourselves from it.
+  // The env is going away and is walking its hook list: do not remove ourselves from it.
   self->cleanupHookAdded_ = false;
   self->Halt();
-}
-
-void TickTimer::CallJs(Napi::Env env, Napi::Function callback, TickTimer* self, void* /*data*/) {
-  if (env == nullptr || self == nullptr) return;
-  // Clear the flag before taking the count: a tick landing in between queues a fresh call,
-  // which at worst finds zero ticks and returns.
-  self->callPending_.store(false);
-  uint64_t due = self->ticksDue_.exchange(0);
-  if (due == 0 || !self->running_) return;
-  // Raw napi here: node-addon-api wrappers throw C++ exceptions when the env is shutting down
-  // (a terminating worker), and nothing may unwind through node's C frames. A throwing
-  // listener stays a pending JS exception, which node reports as uncaught, like a throwing
-  // setInterval callback.
-  napi_value argv[1];
-  if (napi_create_double(env, static_cast<double>(due), &argv[0]) != napi_ok) return;
-  napi_value global;
-  if (napi_get_global(env, &global) != napi_ok) return;
-  napi_call_function(env, global, callback, 1, argv, nullptr);
 }
 
 void TickTimer::Run() {
@@ -134,12 +112,7 @@ void TickTimer::Run() {
     uint64_t count = lastDue - next + 1;
     next = lastDue + 1;
     ticksTotal_.fetch_add(count, std::memory_order_relaxed);
-    ticksDue_.fetch_add(count);
-    if (!callPending_.exchange(true)) {
-      napi_status status = tsfn_.NonBlockingCall();
-      if (status == napi_closing) break;
-      if (status != napi_ok) callPending_.store(false);  // queue full: a call is already on its way
-    }
+    notifier_.Add(count);
   }
 }
 

@@ -28,10 +28,52 @@ export interface NativeTickTimer {
   stop(): void;
 }
 
+export interface NativeAlsaDuplexOptions {
+  device: string;
+  periodFrames: number;
+  format?: 's16' | 's32';
+  captureChannels?: number;
+  playbackChannels?: number;
+  ringPeriods?: number;
+}
+
+export interface NativeAlsaStats {
+  xruns: number;
+  captureOverruns: number;
+  playbackUnderruns: number;
+  capturedPeriods: number;
+  reopens: number;
+  realtime: boolean;
+  state: 'running' | 'lost' | 'stopped';
+  error?: string;
+}
+
+export interface NativeAlsaDuplex {
+  readonly device: string;
+  readonly periodFrames: number;
+  readonly captureChannels: number;
+  readonly playbackChannels: number;
+  readCapture(out: Int16Array): boolean;
+  writePlayback(pcm: Int16Array): boolean;
+  stats(): NativeAlsaStats;
+  close(): void;
+}
+
+export interface NativeAlsaDeviceInfo {
+  card: number;
+  id: string;
+  name: string;
+  pcm: string;
+  captureChannels: number | null;
+  playbackChannels: number | null;
+}
+
 export interface NativeAddon {
   OpusCustomEncoder: new (frameSamples: number, channels: number, codedBytes: number) => NativeOpusCustomEncoder;
   OpusCustomDecoder: new (frameSamples: number, channels: number) => NativeOpusCustomDecoder;
   TickTimer: new (periodNs: number, callback: (ticksDue: number) => void) => NativeTickTimer;
+  AlsaDuplex: new (options: NativeAlsaDuplexOptions, onCapture?: (periods: number) => void) => NativeAlsaDuplex;
+  listAlsaDevices(extraPcms?: string[]): NativeAlsaDeviceInfo[];
   opusVersion(): string;
 }
 

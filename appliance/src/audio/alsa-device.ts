@@ -1,0 +1,106 @@
+// ALSA capture+playback through the native addon (its own real-time thread and lock-free
+// rings), plus the channel mapping between the interface's channels and the Jamulus stream.
+import { native, type NativeAlsaDeviceInfo, type NativeAlsaDuplex, type NativeAlsaStats } from './native.js';
+
+export interface AlsaDuplexOptions {
+  /** ALSA PCM name: `hw:CARD=USB,DEV=0`, `plughw:…`, `default`, or any configured PCM. */
+  device: string;
+  periodFrames: 64 | 128;
+  /** Sample format on the device side; JS always sees int16. Default s16. */
+  format?: 's16' | 's32';
+  /** Channels opened on the device (exactly). Default 2. */
+  captureChannels?: number;
+  playbackChannels?: number;
+  /** Periods each ring between JS and the audio thread holds. Default 8. */
+  ringPeriods?: number;
+}
+
+export type AlsaState = NativeAlsaStats['state'];
+
+export interface AlsaStats extends NativeAlsaStats {
+  /** ALSA xruns recovered with snd_pcm_recover. */
+  xruns: number;
+  /** Captured periods dropped because JS had not read the capture ring. */
+  captureOverruns: number;
+  /** Periods of silence played because JS had not written the playback ring. */
+  playbackUnderruns: number;
+  /** Times the device came back after being lost. */
+  reopens: number;
+  /** 'lost': the device is gone or failed (see error); it is retried every second. */
+  state: AlsaState;
+}
+
+export interface AlsaDuplex extends NativeAlsaDuplex {
+  readonly periodFrames: 64 | 128;
+  /** Copies the oldest captured period (periodFrames × captureChannels, interleaved) into out. */
+  readCapture(out: Int16Array): boolean;
+  /** Queues one period (periodFrames × playbackChannels, interleaved); false when the ring is full. */
+  writePlayback(pcm: Int16Array): boolean;
+  stats(): AlsaStats;
+  /** Stops the thread and closes the device. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Opens the device at 48 kHz. Never throws for a missing or failing device: check stats(),
+ * which says 'lost' with the reason while it keeps retrying. onCapture is called on this thread
+ * with the number of periods captured since its previous call (coalesced), so an engine can
+ * be paced by the device; while it is set the duplex keeps the event loop alive until close().
+ */
+export const AlsaDuplex = native.AlsaDuplex as new (options: AlsaDuplexOptions, onCapture?: (periods: number) => void) => AlsaDuplex;
+
+export type AlsaDeviceInfo = NativeAlsaDeviceInfo;
+
+/**
+ * The sound cards' PCM devices (`hw:CARD=id,DEV=n`) with their channel counts (null: busy or
+ * unknown, 0: no such direction), followed by any extra PCM names given (card -1).
+ */
+export function listAlsaDevices(extraPcms?: string[]): AlsaDeviceInfo[] {
+  return native.listAlsaDevices(extraPcms);
+}
+
+/** Which interface inputs feed the stream: one of the first two as mono, or both as stereo. */
+export type InputSelection = 'input1' | 'input2' | 'stereo';
+
+export function streamChannelsFor(selection: InputSelection): 1 | 2 {
+  return selection === 'stereo' ? 2 : 1;
+}
+
+/**
+ * Picks the selected inputs out of a captured period (deviceChannels interleaved) into out
+ * (mono or stereo interleaved). A missing second input reads as the first for stereo and as
+ * silence for 'input2'. Allocates nothing.
+ */
+export function mapCapture(captured: Int16Array, deviceChannels: number, frames: number, selection: InputSelection, out: Int16Array): void {
+  const second = deviceChannels >= 2 ? 1 : 0;
+  if (selection === 'stereo') {
+    for (let i = 0, s = 0; i < frames; i++, s += deviceChannels) {
+      out[2 * i] = captured[s] ?? 0;
+      out[2 * i + 1] = captured[s + second] ?? 0;
+    }
+  } else if (selection === 'input1' || deviceChannels >= 2) {
+    const offset = selection === 'input1' ? 0 : 1;
+    for (let i = 0, s = offset; i < frames; i++, s += deviceChannels) out[i] = captured[s] ?? 0;
+  } else {
+    out.fill(0, 0, frames);
+  }
+}
+
+/**
+ * Spreads a mono or stereo period onto the device's playback channels: mono goes to the
+ * first two, stereo L/R to the first two (averaged on a mono device); further channels are
+ * silent. Allocates nothing.
+ */
+export function mapPlayback(source: Int16Array, sourceChannels: 1 | 2, frames: number, deviceChannels: number, out: Int16Array): void {
+  for (let i = 0, d = 0; i < frames; i++, d += deviceChannels) {
+    const left = source[i * sourceChannels] ?? 0;
+    const right = sourceChannels === 2 ? (source[i * 2 + 1] ?? 0) : left;
+    if (deviceChannels === 1) {
+      out[d] = (left + right) >> 1;
+      continue;
+    }
+    out[d] = left;
+    out[d + 1] = right;
+    for (let c = 2; c < deviceChannels; c++) out[d + c] = 0;
+  }
+}

@@ -1,0 +1,301 @@
+// AlsaDuplex against a real ALSA PCM with no sound card: libasound2-plugins' `jack` PCM (under
+// `plug`, since it only speaks float) into a private `jackd -d dummy`. A sine written by JS
+// must come out of the ALSA playback ports (recorded with jack_rec), jack_simple_client's tones
+// must arrive through ALSA capture, and stopping jackd must read as a lost device that comes
+// back by itself when jackd returns.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { ProcessGroup } from '../harness/processes.js';
+import { listPorts, playSine, record, startJackd, SINE_LEFT_HZ, SINE_RIGHT_HZ, type Jack } from '../harness/jack.js';
+import { readWav, dominantFrequency, dropoutWindows, describeSignal } from '../harness/audio-analysis.js';
+import {
+  AlsaDuplex,
+  listAlsaDevices,
+  mapCapture,
+  mapPlayback,
+  streamChannelsFor,
+  type AlsaStats,
+} from '../../appliance/src/audio/alsa-device.js';
+
+const RATE = 48000;
+const PCM = 'riffbox_test';
+const RAW_PCM = 'riffbox_rawjack';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitForState(duplex: AlsaDuplex, state: AlsaStats['state'], timeoutMs: number): Promise<AlsaStats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = duplex.stats();
+    if (s.state === state) return s;
+    if (Date.now() > deadline) throw new Error(`AlsaDuplex never reached '${state}' within ${timeoutMs} ms: ${JSON.stringify(s)}`);
+    await sleep(50);
+  }
+}
+
+/** The ALSA jack client's ports of this process: node.C.<pid>.N:in_00k / node.P.<pid>.N:out_00k. */
+async function alsaPorts(jack: Jack): Promise<{ inputs: string[]; outputs: string[] }> {
+  const ports = await listPorts(jack);
+  return {
+    inputs: ports.filter((p) => p.startsWith(`node.C.${process.pid}.`)).sort(),
+    outputs: ports.filter((p) => p.startsWith(`node.P.${process.pid}.`)).sort(),
+  };
+}
+
+/**
+ * Plays a stereo sine (left/right frequencies) into the duplex, paced by its capture
+ * notifications, and keeps the last second of capture per channel.
+ */
+class SineLoop {
+  readonly captured: [Float32Array, Float32Array] = [new Float32Array(RATE), new Float32Array(RATE)];
+  private capturedFrames = 0;
+  private phase = 0;
+  private readonly out: Int16Array;
+  private readonly inp: Int16Array;
+
+  constructor(
+    readonly duplex: AlsaDuplex,
+    private readonly freqs: [number, number],
+  ) {
+    this.out = new Int16Array(duplex.periodFrames * 2);
+    this.inp = new Int16Array(duplex.periodFrames * 2);
+    // Two periods ahead: playback is paced by capture, one period out per period in.
+    this.writePeriod();
+    this.writePeriod();
+  }
+
+  onCapture(): void {
+    while (this.duplex.readCapture(this.inp)) {
+      for (let i = 0; i < this.duplex.periodFrames; i++) {
+        const k = this.capturedFrames++ % RATE;
+        this.captured[0][k] = (this.inp[2 * i] ?? 0) / 32768;
+        this.captured[1][k] = (this.inp[2 * i + 1] ?? 0) / 32768;
+      }
+      this.writePeriod();
+    }
+  }
+
+  /** The last `seconds` of capture per channel, oldest first. */
+  lastCaptured(seconds: number): [Float32Array, Float32Array] {
+    const n = Math.min(Math.round(seconds * RATE), this.capturedFrames, RATE);
+    const pick = (ch: Float32Array): Float32Array => {
+      const outArr = new Float32Array(n);
+      for (let i = 0; i < n; i++) outArr[i] = ch[(this.capturedFrames - n + i) % RATE] ?? 0;
+      return outArr;
+    };
+    return [pick(this.captured[0]), pick(this.captured[1])];
+  }
+
+  private writePeriod(): void {
+    const frames = this.duplex.periodFrames;
+    for (let i = 0; i < frames; i++, this.phase++) {
+      this.out[2 * i] = Math.round(0.3 * 32767 * Math.sin((2 * Math.PI * this.freqs[0] * this.phase) / RATE));
+      this.out[2 * i + 1] = Math.round(0.3 * 32767 * Math.sin((2 * Math.PI * this.freqs[1] * this.phase) / RATE));
+    }
+    this.duplex.writePlayback(this.out);
+  }
+}
+
+describe('AlsaDuplex through the ALSA jack plugin', () => {
+  let group: ProcessGroup;
+  let jack: Jack;
+  const open: AlsaDuplex[] = [];
+
+  before(async () => {
+    group = new ProcessGroup('alsa-jack');
+    jack = await startJackd(group, { frames: 64 });
+    const asoundrc = group.path('asoundrc');
+    // ALSA_CONFIG_PATH replaces the global configuration, so it is included first.
+    writeFileSync(
+      asoundrc,
+      `</usr/share/alsa/alsa.conf>
+pcm.${RAW_PCM} {
+  type jack
+  playback_ports { 0 system:playback_1 1 system:playback_2 }
+  capture_ports { 0 system:capture_1 1 system:capture_2 }
+}
+pcm.${PCM} {
+  type plug
+  slave { pcm "${RAW_PCM}" }
+}
+`,
+    );
+    // libasound and libjack read these when a PCM is opened, in this process.
+    Object.assign(process.env, jack.env, { ALSA_CONFIG_PATH: asoundrc });
+  });
+
+  after(async () => {
+    for (const d of open) d.close();
+    await group.stopAll();
+  });
+
+  for (const periodFrames of [64, 128] as const) {
+    test(`${periodFrames}-frame periods: JS sine out through playback, jack tones in through capture`, async () => {
+      // A failed earlier test may have left its duplex open; its ports would confuse this one.
+      for (const d of open) d.close();
+      let loop: SineLoop | null = null;
+      // 32 periods (43-85 ms) bridge the pauses of this busy test thread (spawning jack tools, GC).
+      const duplex = new AlsaDuplex({ device: PCM, periodFrames, ringPeriods: 32 }, () => loop?.onCapture());
+      open.push(duplex);
+      loop = new SineLoop(duplex, [1000, 1500]);
+      const started = duplex.stats();
+      assert.equal(started.state, 'running', JSON.stringify(started));
+      assert.equal(duplex.periodFrames, periodFrames);
+      assert.equal(duplex.captureChannels, 2);
+
+      const { inputs, outputs } = await alsaPorts(jack);
+      assert.equal(inputs.length, 2, `ALSA capture ports: ${inputs.join(', ')}`);
+      assert.equal(outputs.length, 2, `ALSA playback ports: ${outputs.join(', ')}`);
+      const [in1, in2] = inputs as [string, string];
+      await playSine(group, jack, { left: [in1], right: [in2] });
+
+      const wav = await record(group, jack, outputs, 2, group.path(`playback-${periodFrames}.wav`));
+      // Snapshot and close before analysing: the analysis blocks this thread far longer than
+      // the capture ring (8 periods, 11-21 ms) can bridge.
+      const s = duplex.stats();
+      const [capL, capR] = loop.lastCaptured(1);
+      duplex.close();
+      assert.equal(duplex.stats().state, 'stopped');
+
+      const { channels } = readWav(wav);
+      const [left, right] = channels as [Float32Array, Float32Array];
+      assert.ok(Math.abs(dominantFrequency(left, RATE) - 1000) < 5, `playback left: ${describeSignal(left, RATE, 1000)}`);
+      assert.ok(Math.abs(dominantFrequency(right, RATE) - 1500) < 5, `playback right: ${describeSignal(right, RATE, 1500)}`);
+      assert.deepEqual(dropoutWindows(left, RATE), [], 'playback has no silent windows');
+
+      assert.ok(capL.length >= RATE / 2, `captured only ${capL.length} frames`);
+      assert.ok(Math.abs(dominantFrequency(capL, RATE) - SINE_LEFT_HZ) < 5, `capture 1: ${describeSignal(capL, RATE, SINE_LEFT_HZ)}`);
+      assert.ok(Math.abs(dominantFrequency(capR, RATE) - SINE_RIGHT_HZ) < 5, `capture 2: ${describeSignal(capR, RATE, SINE_RIGHT_HZ)}`);
+
+      assert.equal(s.state, 'running');
+      assert.ok(s.captureOverruns <= s.capturedPeriods / 100, `JS kept up with capture: ${JSON.stringify(s)}`);
+      // Pacing: about 48000/periodFrames periods per second flowed (loose; figures live in benches).
+      assert.ok(s.capturedPeriods > (RATE / periodFrames) * 1.5, `only ${s.capturedPeriods} periods in > 2 s`);
+    });
+  }
+
+  test('the raw jack PCM is listed with its two channels each way', () => {
+    const list = listAlsaDevices([RAW_PCM, 'riffbox_no_such_pcm']);
+    const raw = list.find((d) => d.pcm === RAW_PCM);
+    assert.deepEqual(raw, { card: -1, id: RAW_PCM, name: RAW_PCM, pcm: RAW_PCM, captureChannels: 2, playbackChannels: 2 });
+    const missing = list.find((d) => d.pcm === 'riffbox_no_such_pcm');
+    assert.equal(missing?.captureChannels, 0);
+    for (const card of list.filter((d) => d.card >= 0)) assert.match(card.pcm, /^hw:CARD=[^,]+,DEV=\d+$/);
+  });
+
+  test('stopping jackd reads as a lost device, which comes back when jackd does', async () => {
+    for (const d of open) d.close();
+    let notified = 0;
+    const duplex = new AlsaDuplex({ device: PCM, periodFrames: 64 }, (n) => {
+      notified += n;
+      const buf = new Int16Array(128);
+      while (duplex.readCapture(buf)) {
+        // drained
+      }
+    });
+    open.push(duplex);
+    assert.equal(duplex.stats().state, 'running');
+    await sleep(300);
+    assert.ok(notified > 0, 'capture notifications arrive');
+    // A thread that stops reading loses periods once the ring is full, and they are counted.
+    const busyUntil = Date.now() + 100;
+    while (Date.now() < busyUntil) {
+      // block the event loop: the audio thread keeps capturing into a ring nobody drains
+    }
+    await sleep(20);
+    assert.ok(duplex.stats().captureOverruns > 20, `overruns counted: ${JSON.stringify(duplex.stats())}`);
+
+    await jack.process.stop();
+    const lost = await waitForState(duplex, 'lost', 5000);
+    assert.match(lost.error ?? '', /^ALSA device 'riffbox_test': /);
+    const before = notified;
+    await sleep(300);
+    assert.ok(notified - before <= 1, 'no capture while the device is gone');
+
+    jack = await startJackd(group, { frames: 64, name: jack.name });
+    const back = await waitForState(duplex, 'running', 10000);
+    assert.ok(back.reopens >= 1, JSON.stringify(back));
+    assert.equal(back.error, undefined);
+    const resumed = notified;
+    await sleep(300);
+    assert.ok(notified > resumed + 20, `capture resumed (${notified - resumed} periods in 300 ms)`);
+    duplex.close();
+    assert.equal(duplex.stats().state, 'stopped');
+  });
+});
+
+describe('AlsaDuplex without a device', () => {
+  test('a missing PCM is reported as lost with the reason, not thrown', () => {
+    const duplex = new AlsaDuplex({ device: 'riffbox_no_such_pcm', periodFrames: 128 });
+    try {
+      const s = duplex.stats();
+      assert.equal(s.state, 'lost');
+      assert.match(s.error ?? '', /^ALSA device 'riffbox_no_such_pcm': opening capture: /);
+    } finally {
+      duplex.close();
+    }
+    assert.equal(duplex.stats().state, 'stopped');
+  });
+
+  test('bad options throw TypeError', () => {
+    const Ctor = AlsaDuplex as unknown as new (...a: unknown[]) => unknown;
+    assert.throws(() => new Ctor(), { name: 'TypeError', message: 'AlsaDuplex: options must be an object' });
+    assert.throws(() => new Ctor({ periodFrames: 64 }), { name: 'TypeError', message: 'AlsaDuplex: options.device must be a non-empty ALSA PCM name' });
+    assert.throws(() => new Ctor({ device: 'x', periodFrames: 96 }), { name: 'TypeError', message: 'AlsaDuplex: options.periodFrames must be 64 or 128' });
+    assert.throws(() => new Ctor({ device: 'x', periodFrames: 64, format: 'f32' }), { name: 'TypeError', message: "AlsaDuplex: options.format must be 's16' or 's32'" });
+    assert.throws(() => new Ctor({ device: 'x', periodFrames: 64, captureChannels: 0 }), { name: 'TypeError', message: 'AlsaDuplex: options.captureChannels must be an integer in 1..32' });
+    assert.throws(() => new Ctor({ device: 'x', periodFrames: 64 }, 'cb'), { name: 'TypeError', message: 'AlsaDuplex: onCapture must be a function' });
+    const duplex = new AlsaDuplex({ device: 'riffbox_no_such_pcm', periodFrames: 64, captureChannels: 1, playbackChannels: 2 });
+    try {
+      assert.throws(() => duplex.readCapture(new Int16Array(63)), { name: 'TypeError', message: 'readCapture: out must hold periodFrames*captureChannels = 64 samples' });
+      assert.throws(() => duplex.writePlayback(new Int16Array(64)), { name: 'TypeError', message: 'writePlayback: pcm must hold periodFrames*playbackChannels = 128 samples' });
+      assert.throws(() => duplex.readCapture(new Float32Array(64) as unknown as Int16Array), { name: 'TypeError', message: 'readCapture: out must be an Int16Array' });
+      assert.equal(duplex.readCapture(new Int16Array(64)), false, 'nothing captured');
+      // The ring takes ringPeriods (default 8) periods, then refuses.
+      let accepted = 0;
+      while (duplex.writePlayback(new Int16Array(128)) && accepted < 100) accepted++;
+      assert.equal(accepted, 8);
+    } finally {
+      duplex.close();
+    }
+  });
+});
+
+describe('channel mapping', () => {
+  const captured = Int16Array.from([1, 2, 3, 11, 12, 13]); // 2 frames × 3 device channels
+
+  test('mono from input 1 or 2, or stereo', () => {
+    const out = new Int16Array(4);
+    mapCapture(captured, 3, 2, 'input1', out);
+    assert.deepEqual([...out.subarray(0, 2)], [1, 11]);
+    mapCapture(captured, 3, 2, 'input2', out);
+    assert.deepEqual([...out.subarray(0, 2)], [2, 12]);
+    mapCapture(captured, 3, 2, 'stereo', out);
+    assert.deepEqual([...out], [1, 2, 11, 12]);
+    assert.equal(streamChannelsFor('stereo'), 2);
+    assert.equal(streamChannelsFor('input2'), 1);
+  });
+
+  test('a mono interface: stereo duplicates input 1, input 2 is silent', () => {
+    const mono = Int16Array.from([5, 6]);
+    const out = new Int16Array(4).fill(9);
+    mapCapture(mono, 1, 2, 'stereo', out);
+    assert.deepEqual([...out], [5, 5, 6, 6]);
+    mapCapture(mono, 1, 2, 'input2', out);
+    assert.deepEqual([...out.subarray(0, 2)], [0, 0]);
+  });
+
+  test('playback: mono to both sides, stereo L/R, extra channels silent, mono device averaged', () => {
+    const out = new Int16Array(6).fill(9);
+    mapPlayback(Int16Array.from([100, 200]), 1, 2, 3, out);
+    assert.deepEqual([...out], [100, 100, 0, 200, 200, 0]);
+    mapPlayback(Int16Array.from([100, -100, 50, 150]), 2, 2, 3, out);
+    assert.deepEqual([...out], [100, -100, 0, 50, 150, 0]);
+    const monoOut = new Int16Array(2);
+    mapPlayback(Int16Array.from([100, -100, 50, 150]), 2, 2, 1, monoOut);
+    assert.deepEqual([...monoOut], [0, 100]);
+  });
+});
