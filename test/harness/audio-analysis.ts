@@ -180,6 +180,24 @@ export function dropoutWindows(samples: ArrayLike<number>, rate: number, opts: D
   return out;
 }
 
+/**
+ * Windows (default 100 ms) in which the tone at `freq` is less than `minRatioDb` above everything
+ * else: clicks, concealment noise and level collapses that are not silent. A clean Opus-coded
+ * 240 Hz tone scores about 38 dB per window here; a glitch drops a window to ≈ 0…20 dB.
+ */
+export function toneGlitchWindows(samples: ArrayLike<number>, rate: number, freq: number, opts: { windowMs?: number; minRatioDb?: number } = {}): DropoutWindow[] {
+  const win = Math.round(((opts.windowMs ?? 100) * rate) / 1000);
+  const min = opts.minRatioDb ?? 25;
+  const out: DropoutWindow[] = [];
+  const view = samples instanceof Float32Array ? samples : Float32Array.from(samples);
+  for (let start = 0; start + win <= view.length; start += win) {
+    const w = view.subarray(start, start + win);
+    const ratio = toneRatioDb(w, rate, freq, 50);
+    if (ratio < min) out.push({ startSec: start / rate, endSec: (start + win) / rate, rmsDb: rmsDb(w) });
+  }
+  return out;
+}
+
 /** A one-line summary for assertion messages. */
 export function describeSignal(samples: ArrayLike<number>, rate: number, freq?: number): string {
   if (samples.length < 64) return `${samples.length} samples`;

@@ -5,6 +5,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 const handedOut = new Set<number>();
 
@@ -77,4 +78,34 @@ export function uniqueName(prefix: string): string {
 /** A random secret for JSON-RPC secret files (Jamulus requires at least 16 characters). */
 export function randomSecret(bytes = 24): string {
   return randomBytes(bytes).toString('hex');
+}
+
+function udpPortBound(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      if (local?.endsWith(hex)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Resolves once some socket is bound to UDP `port` (read from /proc/net/udp, so nothing is sent to
+ * the program). `isAlive` lets a dead starter fail fast instead of waiting out the timeout.
+ */
+export async function waitForUdpBound(port: number, timeoutMs = 10000, isAlive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!udpPortBound(port)) {
+    if (!isAlive()) throw new Error(`the process that should bind udp/${port} is gone`);
+    if (Date.now() > deadline) throw new Error(`nothing bound udp/${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
