@@ -6,7 +6,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcessGroup } from '../harness/processes.js';
 import { startJackd, playSine, record, SINE_LEFT_HZ } from '../harness/jack.js';
-import { startJamulusServer, startJamulusClient, JamulusClient, Quality, Channels } from '../harness/jamulus.js';
+import { startJamulusServer, startJamulusDirectory, startJamulusClient, JamulusClient, Quality, Channels } from '../harness/jamulus.js';
 import { readWav, dominantFrequency, toneRatioDb, dropoutWindows, toneGlitchWindows, describeSignal } from '../harness/audio-analysis.js';
 import { UdpRelay, trafficSummary, RelayedDatagram } from '../harness/udp-peer.js';
 
@@ -147,4 +147,27 @@ describe('reference Jamulus 3.9.1 client: what each configuration puts on the wi
       }
     });
   }
+});
+
+describe('reference Jamulus 3.9.1 directory', { timeout: 60_000 }, () => {
+  test('a server registers with a directory started by startJamulusDirectory', async () => {
+    const g = new ProcessGroup('ref-dir');
+    try {
+      const dir = await startJamulusDirectory(g, { jsonrpc: true, serverInfo: 'Harness directory;Berlin;DE' });
+      const server = await startJamulusServer(g, { directory: dir.address, serverInfo: 'Harness server;Hamburg;DE', jsonrpc: true });
+      const deadline = Date.now() + 15000;
+      let profile: { name: string; directoryServer: string; registrationStatus: string };
+      for (;;) {
+        profile = await server.rpc!.client.call('jamulusserver/getServerProfile');
+        if (profile.registrationStatus === 'registered' || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(profile.registrationStatus, 'registered', `${JSON.stringify(profile)}\n${g.describe()}`);
+      assert.equal(profile.name, 'Harness server');
+      const dirProfile = await dir.rpc!.client.call<{ directoryServer: string }>('jamulusserver/getServerProfile');
+      assert.ok(dirProfile.directoryServer.length > 0, JSON.stringify(dirProfile));
+    } finally {
+      await g.stopAll();
+    }
+  });
 });
