@@ -1,0 +1,296 @@
+// riffbox's server against Debian's Jamulus 3.9.1 server under the same synthetic load, side by side.
+// Prints figures, asserts nothing (issue 2, "Benchmark"). Run: npm run bench:server [-- options]
+//
+//   --quick              N = 1 and 10 only, shorter windows
+//   --n 10[,30]          only these client counts (repeatable)
+//   --frames 128[,64]    only these frame sizes (64 = fast-update server and OPUS64 clients)
+//   --servers riffbox,jamulus
+//   --warmup S --measure S
+//
+// For every frame size and N, riffbox runs and then Jamulus runs, so both see nearly the same background
+// load on a shared machine. Each run: start the server, start the load generator (one separate process,
+// N synthetic clients), wait until every client streams, warm up, then a measurement window bracketed by
+// /proc samples of the server and the generator. Intervals are arrival times seen by the generator's
+// event loop, so they include its own scheduling noise — the same for both servers.
+//
+// The last line is `server_cpu_ratio=X interval_p99_ratio=Y`, riffbox ÷ Jamulus at N = 10, 128 frames.
+import { writeFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { ProcessGroup, type ManagedProcess } from '../harness/processes.js';
+import { freeTcpPort, freeUdpPort, randomSecret, waitForUdpBound } from '../harness/ports.js';
+import { connect as rpcConnect, type JsonRpcClient } from '../harness/jsonrpc-client.js';
+import { loadAverage, peakRssMiB, rssMiB, startCpuWindow, threadCount, type CpuWindow } from './proc-stats.js';
+import type { LoadResult } from './load-generator.js';
+
+type ServerKind = 'riffbox' | 'jamulus';
+type Frames = 64 | 128;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const RIFFBOX_CLI = join(here, '..', '..', 'appliance', 'src', 'cli.js');
+const LOAD_GENERATOR = join(here, 'load-generator.js');
+const JAMULUS = '/usr/bin/Jamulus';
+
+interface Options {
+  ns: number[];
+  frames: Frames[];
+  servers: ServerKind[];
+  warmupS: number;
+  measureS: number;
+}
+
+interface RiffboxCounters {
+  ticks: number;
+  lateTicks: number;
+  skippedTicks: number;
+  audioPacketsOut: number;
+  timerRealtime: boolean;
+  dropped: Record<string, number>;
+}
+
+interface RunResult {
+  server: ServerKind;
+  frames: Frames;
+  n: number;
+  load1: number;
+  serverCpu: CpuWindow;
+  generatorCpu: CpuWindow;
+  rssMiB: number;
+  peakRssMiB: number;
+  threads: number;
+  load: LoadResult;
+  /** Difference of riffbox/getServerStats over the window. */
+  counters?: RiffboxCounters;
+}
+
+interface RunFailure {
+  server: ServerKind;
+  frames: Frames;
+  n: number;
+  error: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const list = (flag: string): string[] => {
+    const out: string[] = [];
+    argv.forEach((a, i) => {
+      if (a === flag && argv[i + 1]) out.push(...argv[i + 1]!.split(','));
+    });
+    return out;
+  };
+  const num = (flag: string, dflt: number): number => {
+    const i = argv.indexOf(flag);
+    return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : dflt;
+  };
+  const ns = list('--n').map(Number);
+  const frames = list('--frames').map(Number);
+  const servers = list('--servers');
+  for (const f of frames) if (f !== 64 && f !== 128) throw new Error(`--frames: 64 or 128, not ${f}`);
+  for (const s of servers) if (s !== 'riffbox' && s !== 'jamulus') throw new Error(`--servers: riffbox or jamulus, not ${s}`);
+  for (const n of ns) if (!Number.isInteger(n) || n < 1 || n > 150) throw new Error(`--n: 1..150, not ${n}`);
+  return {
+    ns: ns.length ? ns : quick ? [1, 10] : [1, 10, 30],
+    frames: (frames.length ? frames : [128, 64]) as Frames[],
+    servers: (servers.length ? servers : ['riffbox', 'jamulus']) as ServerKind[],
+    warmupS: num('--warmup', quick ? 2 : 3),
+    measureS: num('--measure', quick ? 5 : 8),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function getRiffboxCounters(rpc: JsonRpcClient): Promise<RiffboxCounters> {
+  return rpc.call<RiffboxCounters>('riffbox/getServerStats');
+}
+
+function diffCounters(a: RiffboxCounters, b: RiffboxCounters): RiffboxCounters {
+  const dropped: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b.dropped)) {
+    const d = v - (a.dropped[k] ?? 0);
+    if (d) dropped[k] = d;
+  }
+  return {
+    ticks: b.ticks - a.ticks,
+    lateTicks: b.lateTicks - a.lateTicks,
+    skippedTicks: b.skippedTicks - a.skippedTicks,
+    audioPacketsOut: b.audioPacketsOut - a.audioPacketsOut,
+    timerRealtime: b.timerRealtime,
+    dropped,
+  };
+}
+
+/** Starts the server; resolves with its process and, for riffbox, an authenticated JSON-RPC connection. */
+async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames, maxClients: number): Promise<{ proc: ManagedProcess; port: number; rpc: JsonRpcClient | null }> {
+  const port = await freeUdpPort();
+  if (kind === 'jamulus') {
+    const args = ['-s', '-n', '-p', String(port), '-u', String(maxClients)];
+    if (frames === 64) args.push('-F');
+    const proc = group.spawn('jamulus-server', JAMULUS, args);
+    await waitForUdpBound(port, 10000, () => proc.running);
+    return { proc, port, rpc: null };
+  }
+  const rpcPort = await freeTcpPort();
+  const secret = randomSecret();
+  const secretFile = group.path('jsonrpc.secret');
+  writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
+  const args = [RIFFBOX_CLI, 'server', '--port', String(port), '--max-clients', String(maxClients), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
+  if (frames === 64) args.push('--fast-update');
+  const proc = group.spawn('riffbox-server', process.execPath, args);
+  await proc.waitForLine(/riffbox server listening on udp\/\d+/, 15000, 'stdout');
+  const rpc = await rpcConnect(rpcPort, secret, 10000);
+  group.onCleanup(() => rpc.close());
+  return { proc, port, rpc };
+}
+
+async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options): Promise<RunResult> {
+  const group = new ProcessGroup(`server-bench-${kind}-${frames}-${n}`);
+  try {
+    const load1 = loadAverage()[0];
+    const server = await startServer(group, kind, frames, Math.max(10, n));
+    const out = group.path('load.json');
+    const gen = group.spawn('load-generator', process.execPath, [LOAD_GENERATOR, '--server', `127.0.0.1:${server.port}`, '--clients', String(n), '--frames', String(frames), '--out', out]);
+    await gen.waitForLine(/^streaming \d+/, 30000, 'stdout');
+    await sleep(opts.warmupS * 1000);
+    if (!server.proc.running) throw new Error(`server exited during warm-up\n${server.proc.tail()}`);
+
+    const before = server.rpc ? await getRiffboxCounters(server.rpc) : null;
+    const endServerCpu = startCpuWindow(server.proc.pid);
+    const endGenCpu = startCpuWindow(gen.pid);
+    process.kill(gen.pid, 'SIGUSR1');
+    await sleep(opts.measureS * 1000);
+    process.kill(gen.pid, 'SIGUSR2');
+    const serverCpu = endServerCpu();
+    const generatorCpu = endGenCpu();
+    const rss = rssMiB(server.proc.pid);
+    const peak = peakRssMiB(server.proc.pid);
+    const threads = threadCount(server.proc.pid);
+    const after = server.rpc ? await getRiffboxCounters(server.rpc) : null;
+    await gen.waitForLine(/^results /, 10000, 'stdout');
+    const load = JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
+    if (!server.proc.running) throw new Error(`server exited during the measurement\n${server.proc.tail()}`);
+    return {
+      server: kind,
+      frames,
+      n,
+      load1,
+      serverCpu,
+      generatorCpu,
+      rssMiB: rss,
+      peakRssMiB: peak,
+      threads,
+      load,
+      counters: before && after ? diffCounters(before, after) : undefined,
+    };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${group.describe(10)}`);
+  } finally {
+    await group.stopAll();
+  }
+}
+
+// ---- printing ----
+
+const f = (x: number, d: number, w: number): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a').padStart(w);
+
+const HEADER =
+  'frames   N  server    cpu/wall  p50 ms  p99 ms  max ms   late   rx %   rss MiB  thr  gen cpu  gen late  load1';
+
+function row(r: RunResult): string {
+  const l = r.load;
+  return [
+    String(r.frames).padStart(6),
+    String(r.n).padStart(3),
+    ` ${r.server.padEnd(8)}`,
+    f(r.serverCpu.ratio, 3, 9),
+    f(l.intervals.p50, 3, 7),
+    f(l.intervals.p99, 3, 7),
+    f(l.intervals.max, 2, 7),
+    String(l.intervals.late).padStart(6),
+    f((100 * l.packets) / l.expectedPackets, 1, 6),
+    f(r.rssMiB, 1, 9),
+    String(r.threads).padStart(4),
+    f(r.generatorCpu.ratio, 3, 8),
+    String(l.generator.lateCallbacks).padStart(9),
+    f(r.load1, 2, 6),
+  ].join(' ');
+}
+
+function ratioRow(a: RunResult, b: RunResult): string {
+  const q = (x: number, y: number): string => f(x / y, 2, 0);
+  return (
+    `${String(a.frames).padStart(6)} ${String(a.n).padStart(3)}  riffbox÷jamulus: cpu ${q(a.serverCpu.ratio, b.serverCpu.ratio)}` +
+    `  p50 ${q(a.load.intervals.p50, b.load.intervals.p50)}  p99 ${q(a.load.intervals.p99, b.load.intervals.p99)}` +
+    `  max ${q(a.load.intervals.max, b.load.intervals.max)}  late ${a.load.intervals.late}/${b.load.intervals.late}` +
+    `  rss ${q(a.rssMiB, b.rssMiB)}`
+  );
+}
+
+function counterLine(r: RunResult): string {
+  const c = r.counters!;
+  const drops = Object.entries(c.dropped).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
+  return (
+    `${String(r.frames).padStart(6)} ${String(r.n).padStart(3)}  riffbox counters over the window: ticks ${c.ticks}` +
+    ` lateTicks ${c.lateTicks} skippedTicks ${c.skippedTicks} audioPacketsOut ${c.audioPacketsOut}` +
+    ` timerRealtime ${c.timerRealtime} drops ${drops}`
+  );
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const [l1, l5, l15] = loadAverage();
+  console.log(`server-bench: load average at start ${l1} ${l5} ${l15}; ${opts.warmupS} s warm-up, ${opts.measureS} s measurement per run`);
+  console.log(`N = ${opts.ns.join(', ')}; frames = ${opts.frames.join(', ')}; servers = ${opts.servers.join(', ')}`);
+  console.log('cpu/wall: server CPU seconds per wall second (all threads); intervals: server→client audio, pooled over clients;');
+  console.log('late: intervals > 1.5 frame periods; rx: packets received ÷ one per frame per client; gen: the load generator process\n');
+
+  const results: RunResult[] = [];
+  const failures: RunFailure[] = [];
+  for (const frames of opts.frames) {
+    for (const n of opts.ns) {
+      for (const server of opts.servers) {
+        process.stdout.write(`running ${server} frames=${frames} N=${n} … `);
+        try {
+          const r = await runOne(server, frames, n, opts);
+          results.push(r);
+          console.log(`cpu ${r.serverCpu.ratio.toFixed(3)}, p99 ${r.load.intervals.p99.toFixed(3)} ms, generator cpu ${r.generatorCpu.ratio.toFixed(3)}`);
+        } catch (e) {
+          failures.push({ server, frames, n, error: (e as Error).message });
+          console.log('FAILED');
+          console.log((e as Error).message);
+        }
+      }
+    }
+  }
+
+  console.log(`\n${HEADER}`);
+  const find = (s: ServerKind, fr: Frames, n: number): RunResult | undefined => results.find((r) => r.server === s && r.frames === fr && r.n === n);
+  for (const frames of opts.frames) {
+    for (const n of opts.ns) {
+      for (const s of opts.servers) {
+        const r = find(s, frames, n);
+        if (r) console.log(row(r));
+        else console.log(`${String(frames).padStart(6)} ${String(n).padStart(3)}  ${s.padEnd(8)} FAILED`);
+      }
+      const a = find('riffbox', frames, n);
+      const b = find('jamulus', frames, n);
+      if (a && b) console.log(ratioRow(a, b));
+      if (a?.counters) console.log(counterLine(a));
+    }
+  }
+  for (const x of failures) console.log(`failed: ${x.server} frames=${x.frames} N=${x.n}: ${x.error.split('\n')[0]}`);
+  const [e1, e5, e15] = loadAverage();
+  console.log(`load average at the end ${e1} ${e5} ${e15}`);
+
+  const a = find('riffbox', 128, 10);
+  const b = find('jamulus', 128, 10);
+  const cpu = a && b ? (a.serverCpu.ratio / b.serverCpu.ratio).toFixed(2) : 'n/a';
+  const p99 = a && b ? (a.load.intervals.p99 / b.load.intervals.p99).toFixed(2) : 'n/a';
+  console.log(`server_cpu_ratio=${cpu} interval_p99_ratio=${p99}`);
+  if (failures.length) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error(`server-bench: ${(e as Error).stack ?? e}`);
+  process.exitCode = 1;
+});
