@@ -1,42 +1,35 @@
 // `riffbox server`: resolves settings (store, then flags), starts the engine worker and the JSON-RPC control
 // channel, and prints the ready line the image's unit and the tests wait for.
 import { parseServiceArgs, usage, applyOverrides, CliUsageError } from '../settings/cli-overrides.js';
-import { defaultSettings, type FlatSettings } from '../settings/schema.js';
+import { defaultSettings, type FlatSettings, type SettingsPatch } from '../settings/schema.js';
 import { SettingsStore } from '../settings/store.js';
-import { ServerEngineHost, EngineStartError } from './engine-host.js';
-import type { ServerEngineOptions } from './engine-options.js';
+import { EngineStartError } from './engine-host.js';
 import { startServerControl, type ServerControl } from './server-control.js';
+import { ServerRuntime } from './server-runtime.js';
+import { timingsFromEnv, type RegistrarTimings } from './directory-registrar.js';
 import { resolveSecretFile } from '../service-paths.js';
 
-export function engineOptionsFrom(s: FlatSettings): ServerEngineOptions {
-  return {
-    port: s['server.port'],
-    bindAddress: '0.0.0.0',
-    maxClients: s['server.maxClients'],
-    fastUpdate: s['server.fastUpdate'],
-    name: s['server.name'],
-    city: s['server.city'],
-    country: s['server.country'],
-    welcome: s['server.welcome'],
-    disconnectOnQuit: true,
-  };
-}
+export { engineOptionsFrom } from './server-runtime.js';
 
 export async function runServer(argv: readonly string[]): Promise<number> {
   let settings: FlatSettings;
   let store: SettingsStore | null = null;
   let secretFile: string | undefined;
+  let overrides: SettingsPatch = {};
+  let timings: RegistrarTimings;
   try {
     const pre = parseServiceArgs('server', argv);
     if (pre.help) {
       console.log(usage('server'));
       return 0;
     }
+    timings = timingsFromEnv(process.env.RIFFBOX_REGISTRATION_TIMINGS);
     if (pre.db) store = SettingsStore.open(pre.db);
     const stored = store ? store.getFlat() : defaultSettings();
     // Parse again against the stored values so cross-field rules see what will actually run.
     const args = parseServiceArgs('server', argv, stored);
-    settings = applyOverrides(stored, args.overrides);
+    overrides = args.overrides;
+    settings = applyOverrides(stored, overrides);
     secretFile = resolveSecretFile(args.jsonrpcSecretFile, pre.db);
   } catch (e) {
     store?.close();
@@ -48,10 +41,10 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const host = new ServerEngineHost(engineOptionsFrom(settings));
+  const runtime = new ServerRuntime(settings, { timings, log: (line) => console.log(`riffbox server: ${line}`) });
   let port: number;
   try {
-    port = await host.start();
+    port = await runtime.start();
   } catch (e) {
     store?.close();
     if (e instanceof EngineStartError && e.code === 'EADDRINUSE') {
@@ -62,13 +55,22 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
+  // A reload sees what a restart would: the store as it is now, with this run's flags still on top.
+  const openStore = store;
+  const reloadSettings = openStore
+    ? (): FlatSettings => {
+        const fresh = openStore.getFlat();
+        return applyOverrides(fresh, parseServiceArgs('server', argv, fresh).overrides);
+      }
+    : null;
+
   let control: ServerControl | null = null;
   if (secretFile) {
     try {
-      control = await startServerControl({ host, settings, store, port: settings['server.jsonrpcPort'], secretFile });
+      control = await startServerControl({ runtime, reloadSettings, port: settings['server.jsonrpcPort'], secretFile });
     } catch (e) {
       console.error(`riffbox server: JSON-RPC: ${(e as Error).message}`);
-      await host.stop();
+      await runtime.stop();
       store?.close();
       return 1;
     }
@@ -82,13 +84,13 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       await control?.close();
-      await host.stop();
+      await runtime.stop();
       store?.close();
       resolve(code);
     };
     process.once('SIGTERM', () => void stop(0));
     process.once('SIGINT', () => void stop(0));
-    host.once('exit', (code) => {
+    runtime.on('exit', (code) => {
       if (!stopping) {
         console.error(`riffbox server: engine stopped unexpectedly (code ${code})`);
         void stop(1);

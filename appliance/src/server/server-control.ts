@@ -3,11 +3,11 @@
 import { JsonRpcServer, type RpcParams } from '../control/jsonrpc-server.js';
 import { RpcError, RpcErrorCode } from '../control/rpc-error.js';
 import { readSecretFile } from '../control/secret.js';
-import type { FlatSettings } from '../settings/schema.js';
-import type { SettingsStore } from '../settings/store.js';
+import { settingDef, type FlatSettings } from '../settings/schema.js';
 import { countryName } from '../settings/countries.js';
-import type { ServerEngineHost } from './engine-host.js';
+import { directoryTypeOf, genreDirectory, directoryAddress } from '../settings/directories.js';
 import { ANNOUNCED_VERSION } from './server-facts.js';
+import type { ServerRuntime } from './server-runtime.js';
 import { LIMITS } from '../protocol/index.js';
 
 export interface ServerControl {
@@ -16,9 +16,9 @@ export interface ServerControl {
 }
 
 export interface ServerControlOptions {
-  host: ServerEngineHost;
-  settings: FlatSettings;
-  store: SettingsStore | null;
+  runtime: ServerRuntime;
+  /** Settings as a fresh start would see them (store, then command-line flags); throws on a bad store. */
+  reloadSettings: (() => FlatSettings) | null;
   port: number;
   secretFile: string;
 }
@@ -31,20 +31,17 @@ function stringParam(params: RpcParams, key: string): string {
 
 export async function startServerControl(o: ServerControlOptions): Promise<ServerControl> {
   const rpc = new JsonRpcServer({ port: o.port, host: '127.0.0.1', secret: readSecretFile(o.secretFile) });
-  const { host } = o;
-  // Live values the methods report and change; the settings store is written only by the admin.
-  const profile = {
-    name: o.settings['server.name'],
-    city: o.settings['server.city'],
-    country: o.settings['server.country'],
-    welcome: o.settings['server.welcome'],
-  };
+  const { runtime } = o;
+  // The engine is replaced on a port change, so every call looks the current one up.
+  const host = (): ServerRuntime['host'] => runtime.host;
+  // Settings the methods report and change live; the settings store is written only by the admin.
+  const live = (): FlatSettings => runtime.settings;
 
   rpc.register('jamulus/getMode', () => ({ mode: 'server' }));
   rpc.register('jamulus/getVersion', () => ({ version: ANNOUNCED_VERSION }));
 
   rpc.register('jamulusserver/getClients', async () => {
-    const clients = await host.getClients();
+    const clients = await host().getClients();
     return {
       clients: clients.map((c) => ({
         id: c.id,
@@ -61,30 +58,83 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
     };
   });
 
-  rpc.register('jamulusserver/getServerProfile', () => ({
-    name: profile.name,
-    city: profile.city,
-    countryId: profile.country,
-    welcomeMessage: profile.welcome,
-    directoryServer: '',
-    directory: '',
-    directoryType: 'none',
-    directoryAddress: '',
-    registrationStatus: 'not_registered',
-  }));
+  rpc.register('jamulusserver/getServerProfile', () => {
+    const s = live();
+    const reg = runtime.registrar.snapshot();
+    const isPublic = s['server.mode'] === 'public';
+    const dir = isPublic ? directoryAddress(s['server.directory']) : '';
+    const type = isPublic ? directoryTypeOf(s['server.directory']) : 'none';
+    return {
+      name: s['server.name'],
+      city: s['server.city'],
+      countryId: s['server.country'],
+      welcomeMessage: s['server.welcome'],
+      // 3.9.1 key, then its 3.10+ name, then 3.12's pair (directoryAddress is the custom address, as in Jamulus).
+      directoryServer: dir,
+      directory: dir,
+      directoryType: type,
+      directoryAddress: genreDirectory(s['server.directory']) ? '' : s['server.directory'],
+      registrationStatus: reg.status,
+    };
+  });
+
+  rpc.register('jamulusserver/setDirectory', async (p) => {
+    const type = p.directoryType;
+    if (typeof type !== 'string') throw new RpcError(RpcErrorCode.INVALID_PARAMS, 'Invalid params: directory type is not a string');
+    const address = p.directoryAddress;
+    if (address !== undefined && typeof address !== 'string') {
+      throw new RpcError(RpcErrorCode.INVALID_PARAMS, 'Invalid params: directory address is not a string');
+    }
+    if (type === 'none') {
+      await runtime.setDirectory('private', '');
+      return 'ok';
+    }
+    let value: string;
+    if (type === 'custom') {
+      if (!address) throw new RpcError(RpcErrorCode.INVALID_PARAMS, 'Invalid params: directory address is required when directory type is "custom"');
+      value = address;
+    } else {
+      // Jamulus: an unknown type string means the default directory.
+      value = genreDirectory(type)?.type ?? 'any_genre_1';
+    }
+    const checked = settingDef('server.directory').field.check(value, 'Directory');
+    if (!checked.ok) throw new RpcError(RpcErrorCode.INVALID_PARAMS, checked.error);
+    await runtime.setDirectory('public', checked.value);
+    return 'ok';
+  });
+
+  rpc.register('riffbox/getRegistration', () => {
+    const s = live();
+    return { mode: s['server.mode'], ...runtime.registrar.snapshot() };
+  });
+
+  rpc.register('riffbox/reload', async () => {
+    if (!o.reloadSettings) throw new RpcError(RpcErrorCode.INVALID_REQUEST, 'riffbox/reload needs a settings database (--db)');
+    let next: FlatSettings;
+    try {
+      next = o.reloadSettings();
+    } catch (e) {
+      throw new RpcError(RpcErrorCode.INVALID_PARAMS, `settings not applied: ${(e as Error).message}`);
+    }
+    try {
+      const r = await runtime.apply(next);
+      return { changed: r.changed, restarted: r.restarted, port: r.port, registrationStatus: runtime.registrar.registrationStatus };
+    } catch (e) {
+      throw new RpcError(RpcErrorCode.INTERNAL_ERROR, `settings not applied, still running on udp/${runtime.host.port}: ${(e as Error).message}`);
+    }
+  });
 
   rpc.register('jamulusserver/setServerName', async (p) => {
     const name = stringParam(p, 'serverName');
     if (name.length > LIMITS.serverName) throw new RpcError(RpcErrorCode.INVALID_PARAMS, `serverName is longer than ${LIMITS.serverName} characters`);
-    profile.name = name;
-    await host.setServerInfo({ name: profile.name, city: profile.city, country: profile.country });
+    const s = live();
+    await runtime.setServerInfo({ name, city: s['server.city'], country: s['server.country'] });
     return 'ok';
   });
 
   rpc.register('jamulusserver/setWelcomeMessage', async (p) => {
     const text = stringParam(p, 'welcomeMessage');
-    profile.welcome = text.slice(0, LIMITS.chatTyped);
-    await host.setWelcomeMessage(profile.welcome);
+    await runtime.setWelcome(text.slice(0, LIMITS.chatTyped));
     return 'ok';
   });
 
@@ -93,14 +143,14 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
     if (text.length === 0 || text.length > LIMITS.chatTyped) {
       throw new RpcError(RpcErrorCode.INVALID_PARAMS, `chatMessage must be 1 to ${LIMITS.chatTyped} characters`);
     }
-    await host.broadcastChat(text);
+    await host().broadcastChat(text);
     return 'ok';
   });
 
-  rpc.register('riffbox/getServerStats', () => host.getStats());
-  rpc.register('riffbox/getClientDetails', () => host.getClients());
+  rpc.register('riffbox/getServerStats', () => host().getStats());
+  rpc.register('riffbox/getClientDetails', () => host().getClients());
 
-  host.on('event', (e) => {
+  runtime.on('event', (e) => {
     switch (e.event) {
       case 'clientConnected':
         rpc.notify('jamulusserver/clientConnected', { id: e.id, address: e.address, totalChannels: e.totalChannels });

@@ -1,0 +1,171 @@
+// The running server as settings describe it: the engine worker, the directory registrar, and the rules for
+// applying changed settings — live where the engine can take them, by restarting the engine where it cannot
+// (port, slot count, frame size). JSON-RPC (server-control.ts) and signals (main.ts) drive it.
+import { EventEmitter } from 'node:events';
+import type { FlatSettings, SettingKey } from '../settings/schema.js';
+import { directoryAddress } from '../settings/directories.js';
+import { ServerEngineHost } from './engine-host.js';
+import type { ServerEngineOptions } from './engine-options.js';
+import type { EngineEvent } from './engine.js';
+import { DirectoryRegistrar, type RegistrarTimings, type RegistrationInfo } from './directory-registrar.js';
+
+export function engineOptionsFrom(s: FlatSettings): ServerEngineOptions {
+  return {
+    port: s['server.port'],
+    bindAddress: '0.0.0.0',
+    maxClients: s['server.maxClients'],
+    fastUpdate: s['server.fastUpdate'],
+    name: s['server.name'],
+    city: s['server.city'],
+    country: s['server.country'],
+    welcome: s['server.welcome'],
+    disconnectOnQuit: true,
+  };
+}
+
+function registrationInfo(s: FlatSettings, port: number): RegistrationInfo {
+  return {
+    port,
+    name: s['server.name'],
+    city: s['server.city'],
+    country: s['server.country'],
+    maxClients: s['server.maxClients'],
+    publicIp: s['server.publicIp'],
+  };
+}
+
+/** The directory a mode + directory setting means: null in private mode. */
+function wantedDirectory(s: FlatSettings): string | null {
+  return s['server.mode'] === 'public' ? directoryAddress(s['server.directory']) : null;
+}
+
+/** Settings the engine reads only at start. */
+const RESTART_KEYS: readonly SettingKey[] = ['server.port', 'server.maxClients', 'server.fastUpdate'];
+
+export interface ApplyResult {
+  /** Server keys whose value changed. */
+  changed: SettingKey[];
+  /** The engine was restarted (connected clients were sent CLM_DISCONNECTION). */
+  restarted: boolean;
+  port: number;
+}
+
+export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [number] }> {
+  host: ServerEngineHost;
+  readonly registrar: DirectoryRegistrar;
+  private current: FlatSettings;
+  private restarting = false;
+  private stopped = false;
+
+  constructor(settings: FlatSettings, opts: { timings?: RegistrarTimings; log?: (line: string) => void } = {}) {
+    super();
+    this.current = settings;
+    this.host = this.makeHost(settings);
+    this.registrar = new DirectoryRegistrar(this.host, registrationInfo(settings, settings['server.port']), {
+      timings: opts.timings,
+      log: opts.log,
+    });
+  }
+
+  get settings(): FlatSettings {
+    return this.current;
+  }
+
+  /** Binds the port and, in public mode, starts registering. Rejects with EngineStartError. */
+  async start(): Promise<number> {
+    const port = await this.host.start();
+    this.registrar.setTransport(this.host, { port });
+    await this.registrar.setDirectory(wantedDirectory(this.current));
+    return port;
+  }
+
+  /**
+   * Applies a complete new settings set. Engine-start settings restart the engine on the new values; a
+   * failed restart (port taken) brings the old engine back and rethrows, so the server never ends up
+   * without a socket.
+   */
+  async apply(next: FlatSettings): Promise<ApplyResult> {
+    const prev = this.current;
+    const changed = (Object.keys(next) as SettingKey[]).filter((k) => k.startsWith('server.') && next[k] !== prev[k]);
+    const restart = changed.some((k) => RESTART_KEYS.includes(k));
+    if (restart) {
+      await this.restartEngine(next);
+    } else {
+      if (changed.includes('server.welcome')) await this.host.setWelcomeMessage(next['server.welcome']);
+      if (changed.some((k) => k === 'server.name' || k === 'server.city' || k === 'server.country')) {
+        await this.host.setServerInfo({ name: next['server.name'], city: next['server.city'], country: next['server.country'] });
+      }
+    }
+    this.current = next;
+    this.registrar.setInfo(registrationInfo(next, this.host.port));
+    await this.registrar.setDirectory(wantedDirectory(next));
+    return { changed, restarted: restart, port: this.host.port };
+  }
+
+  /** `jamulusserver/setDirectory`: mode and directory for this run, without touching the store. */
+  async setDirectory(mode: 'private' | 'public', directory: string): Promise<void> {
+    this.current = { ...this.current, 'server.mode': mode, 'server.directory': mode === 'public' ? directory : this.current['server.directory'] };
+    await this.registrar.setDirectory(wantedDirectory(this.current));
+  }
+
+  /** Live name/city/country change (jamulusserver/setServerName). */
+  async setServerInfo(info: { name: string; city: string; country: number }): Promise<void> {
+    this.current = { ...this.current, 'server.name': info.name, 'server.city': info.city, 'server.country': info.country };
+    await this.host.setServerInfo(info);
+    this.registrar.setInfo({ name: info.name, city: info.city, country: info.country });
+  }
+
+  async setWelcome(text: string): Promise<void> {
+    this.current = { ...this.current, 'server.welcome': text };
+    await this.host.setWelcomeMessage(text);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    // Unregister while the socket the directory knows is still open.
+    await this.registrar.stop();
+    await this.host.stop();
+  }
+
+  private makeHost(s: FlatSettings): ServerEngineHost {
+    const host = new ServerEngineHost(engineOptionsFrom(s));
+    host.on('event', (e) => {
+      if (host !== this.host) return;
+      if (e.event === 'clm') this.registrar.onClm(e.name, e.value, e.address, e.port);
+      this.emit('event', e);
+    });
+    host.on('exit', (code) => {
+      if (host === this.host && !this.restarting && !this.stopped) this.emit('exit', code);
+    });
+    return host;
+  }
+
+  /**
+   * Stopping the old engine sends CLM_DISCONNECTION to every client: the server at that address is really
+   * gone, and a client that kept sending would only time out after 30 s of silence. They reconnect to the
+   * new port themselves (nothing in the protocol can tell them it). The directory entry, keyed by the old
+   * port, is removed first and re-registered from the new one.
+   */
+  private async restartEngine(next: FlatSettings): Promise<void> {
+    this.restarting = true;
+    try {
+      await this.registrar.unregister();
+      const old = this.host;
+      await old.stop();
+      const fresh = this.makeHost(next);
+      this.host = fresh;
+      try {
+        await fresh.start();
+      } catch (e) {
+        const back = this.makeHost(this.current);
+        this.host = back;
+        await back.start();
+        this.registrar.setTransport(back, { port: back.port });
+        throw e;
+      }
+      this.registrar.setTransport(fresh, { port: fresh.port });
+    } finally {
+      this.restarting = false;
+    }
+  }
+}
