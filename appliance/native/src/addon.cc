@@ -9,6 +9,7 @@
 #include "alsa_duplex.h"
 #include "opus_decoder.h"
 #include "opus_encoder.h"
+#include "rt_thread.h"
 #include "tick_timer.h"
 
 namespace {
@@ -17,12 +18,29 @@ Napi::Value OpusVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), opus_get_version_string());
 }
 
+// Puts the calling thread (a worker's JS thread running an audio engine) under SCHED_FIFO, so a
+// busy machine cannot starve the tick for 100+ ms; returns false where that is not permitted.
+Napi::Value SetThreadRealtime(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "setThreadRealtime(priority): priority must be a number 1..99").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int priority = info[0].As<Napi::Number>().Int32Value();
+  if (priority < 1 || priority > 99) {
+    Napi::TypeError::New(env, "setThreadRealtime(priority): priority must be a number 1..99").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Boolean::New(env, riffbox::tryRealtime(priority));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("OpusCustomEncoder", riffbox::OpusEncoderWrap::Define(env));
   exports.Set("OpusCustomDecoder", riffbox::OpusDecoderWrap::Define(env));
   exports.Set("TickTimer", riffbox::TickTimer::Define(env));
   exports.Set("AlsaDuplex", riffbox::AlsaDuplex::Define(env));
   exports.Set("listAlsaDevices", Napi::Function::New<riffbox::ListAlsaDevices>(env, "listAlsaDevices"));
+  exports.Set("setThreadRealtime", Napi::Function::New<SetThreadRealtime>(env, "setThreadRealtime"));
   exports.Set("opusVersion", Napi::Function::New<OpusVersion>(env, "opusVersion"));
   return exports;
 }

@@ -75,6 +75,8 @@ export interface NativeAddon {
   AlsaDuplex: new (options: NativeAlsaDuplexOptions, onCapture?: (periods: number) => void) => NativeAlsaDuplex;
   listAlsaDevices(extraPcms?: string[]): NativeAlsaDeviceInfo[];
   opusVersion(): string;
+  /** SCHED_FIFO for the calling thread (1…99); false where not permitted. */
+  setThreadRealtime(priority: number): boolean;
 }
 
 // From dist/appliance/src/audio/ (compiled) up to the repository root.

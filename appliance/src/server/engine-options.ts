@@ -50,4 +50,6 @@ export interface EngineStats {
   dropped: Record<string, number>;
   lastDropError: string | null;
   timerRealtime: boolean;
+  /** The engine's own thread runs under SCHED_FIFO. */
+  engineRealtime: boolean;
 }
