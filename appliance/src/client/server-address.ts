@@ -1,0 +1,33 @@
+// The server a client joins: `host[:port]` as the user typed it, resolved to an IPv4 address at every
+// connection attempt (a dynamic-DNS name may have moved since the last one).
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { splitHostPort } from '../settings/fields.js';
+
+export const DEFAULT_SERVER_PORT = 22124;
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+  /** "host:port" with the default port filled in, for messages. */
+  label: string;
+}
+
+export function parseServerAddress(text: string): ServerAddress {
+  const hp = splitHostPort(text.trim());
+  if (!hp || hp.host === '') throw new TypeError(`server must be host[:port], got "${text}"`);
+  const port = hp.port ?? DEFAULT_SERVER_PORT;
+  const host = hp.host;
+  return { host, port, label: `${isIP(host) === 6 ? `[${host}]` : host}:${port}` };
+}
+
+/**
+ * The IPv4 address to send to. Jamulus 3.x clients are IPv4 unless started with -6, and anything
+ * involving a directory is IPv4-only, so names resolve to A records.
+ */
+export async function resolveServerHost(host: string): Promise<string> {
+  if (isIP(host) === 4) return host;
+  if (isIP(host) === 6) throw new Error(`IPv6 server addresses are not supported (${host})`);
+  const r = await lookup(host, { family: 4 });
+  return r.address;
+}
