@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       protocolIn: pool.clients.reduce((s, c) => s + c.protocolIn, 0),
       retransmits: pool.clients.reduce((s, c) => s + c.link.stats.retransmits, 0),
       disconnectedByServer: pool.clients.filter((c) => c.disconnectedByServer).length,
-      generator: { ...pool.stats },
+      generator: pool.stats,
     };
     writeFileSync(out, JSON.stringify(result));
     console.log(`results ${out}`);

@@ -1,6 +1,6 @@
 // What Linux knows about a process from the outside: CPU time of all its threads, resident memory,
 // and the machine's load. Read from /proc, so the same figures come out for Node and for Jamulus.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let clockTicks: number | null = null;
@@ -48,6 +48,78 @@ export function peakRssMiB(pid: number): number {
 
 export function threadCount(pid: number): number {
   return statusField(pid, 'Threads');
+}
+
+export interface ThreadCpu {
+  tid: number;
+  name: string;
+  cpuS: number;
+}
+
+/** CPU seconds so far of every live thread, with its name (comm: "node", "Jamulus", "libuv-worker", …). */
+export function threadCpuSeconds(pid: number): ThreadCpu[] {
+  const out: ThreadCpu[] = [];
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    out.push({ tid: Number(tid), name, cpuS: (Number(rest[11]) + Number(rest[12])) / clockTicksPerSecond() });
+  }
+  return out;
+}
+
+/** Starts a per-thread CPU window; the result, called at the end, lists threads by CPU per wall second, busiest first. */
+export function startThreadCpuWindow(pid: number): () => Array<{ tid: number; name: string; ratio: number }> {
+  const w0 = performance.now();
+  const before = new Map(threadCpuSeconds(pid).map((t) => [t.tid, t.cpuS]));
+  return () => {
+    const wallS = (performance.now() - w0) / 1000;
+    return threadCpuSeconds(pid)
+      .map((t) => ({ tid: t.tid, name: t.name, ratio: (t.cpuS - (before.get(t.tid) ?? 0)) / wallS }))
+      .sort((a, b) => b.ratio - a.ratio);
+  };
+}
+
+const POLICY_NAMES: Record<number, string> = { 0: 'OTHER', 1: 'FIFO', 2: 'RR', 3: 'BATCH', 5: 'IDLE', 6: 'DEADLINE' };
+
+/**
+ * Scheduling policy of every thread, as "FIFO:1 OTHER:12" (FIFO/RR with their priorities): whether a
+ * server's timer thread really got real-time priority, seen from outside.
+ */
+export function threadPolicies(pid: number): string {
+  const counts = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 'n/a';
+  }
+  for (const tid of tids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    // After the command name: field 40 (rt_priority) and 41 (policy) of proc(5) are at 37 and 38.
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const prio = Number(rest[37]);
+    const policy = Number(rest[38]);
+    const name = (POLICY_NAMES[policy] ?? String(policy)) + (prio ? `/${prio}` : '');
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].map(([k, v]) => `${k}:${v}`).join(' ');
 }
 
 /** The 1-, 5- and 15-minute load averages. */

@@ -6,6 +6,8 @@
 //   --frames 128[,64]    only these frame sizes (64 = fast-update server and OPUS64 clients)
 //   --servers riffbox,jamulus
 //   --warmup S --measure S
+//   --jamulus-chrt       run Jamulus under `chrt -f 60` (riffbox's timer thread asks for SCHED_FIFO by
+//                        itself; Jamulus 3.9.1 keeps SCHED_OTHER unless started like this)
 //
 // For every frame size and N, riffbox runs and then Jamulus runs, so both see nearly the same background
 // load on a shared machine. Each run: start the server, start the load generator (one separate process,
@@ -20,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { ProcessGroup, type ManagedProcess } from '../harness/processes.js';
 import { freeTcpPort, freeUdpPort, randomSecret, waitForUdpBound } from '../harness/ports.js';
 import { connect as rpcConnect, type JsonRpcClient } from '../harness/jsonrpc-client.js';
-import { loadAverage, peakRssMiB, rssMiB, startCpuWindow, threadCount, type CpuWindow } from './proc-stats.js';
+import { loadAverage, peakRssMiB, rssMiB, startCpuWindow, startThreadCpuWindow, threadCount, threadPolicies, type CpuWindow } from './proc-stats.js';
 import type { LoadResult } from './load-generator.js';
 
 type ServerKind = 'riffbox' | 'jamulus';
@@ -37,6 +39,7 @@ interface Options {
   servers: ServerKind[];
   warmupS: number;
   measureS: number;
+  jamulusChrt: boolean;
 }
 
 interface RiffboxCounters {
@@ -58,6 +61,10 @@ interface RunResult {
   rssMiB: number;
   peakRssMiB: number;
   threads: number;
+  /** Scheduling policy of the server's threads, e.g. "OTHER:12 FIFO/80:1". */
+  policies: string;
+  /** The busiest server threads over the window, "name cpu/wall". */
+  busiestThreads: string;
   load: LoadResult;
   /** Difference of riffbox/getServerStats over the window. */
   counters?: RiffboxCounters;
@@ -95,6 +102,7 @@ function parseArgs(argv: string[]): Options {
     servers: (servers.length ? servers : ['riffbox', 'jamulus']) as ServerKind[],
     warmupS: num('--warmup', quick ? 2 : 3),
     measureS: num('--measure', quick ? 5 : 8),
+    jamulusChrt: argv.includes('--jamulus-chrt'),
   };
 }
 
@@ -121,12 +129,12 @@ function diffCounters(a: RiffboxCounters, b: RiffboxCounters): RiffboxCounters {
 }
 
 /** Starts the server; resolves with its process and, for riffbox, an authenticated JSON-RPC connection. */
-async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames, maxClients: number): Promise<{ proc: ManagedProcess; port: number; rpc: JsonRpcClient | null }> {
+async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames, maxClients: number, jamulusChrt: boolean): Promise<{ proc: ManagedProcess; port: number; rpc: JsonRpcClient | null }> {
   const port = await freeUdpPort();
   if (kind === 'jamulus') {
     const args = ['-s', '-n', '-p', String(port), '-u', String(maxClients)];
     if (frames === 64) args.push('-F');
-    const proc = group.spawn('jamulus-server', JAMULUS, args);
+    const proc = jamulusChrt ? group.spawn('jamulus-server', 'chrt', ['-f', '60', JAMULUS, ...args]) : group.spawn('jamulus-server', JAMULUS, args);
     await waitForUdpBound(port, 10000, () => proc.running);
     return { proc, port, rpc: null };
   }
@@ -147,7 +155,7 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
   const group = new ProcessGroup(`server-bench-${kind}-${frames}-${n}`);
   try {
     const load1 = loadAverage()[0];
-    const server = await startServer(group, kind, frames, Math.max(10, n));
+    const server = await startServer(group, kind, frames, Math.max(10, n), opts.jamulusChrt);
     const out = group.path('load.json');
     const gen = group.spawn('load-generator', process.execPath, [LOAD_GENERATOR, '--server', `127.0.0.1:${server.port}`, '--clients', String(n), '--frames', String(frames), '--out', out]);
     await gen.waitForLine(/^streaming \d+/, 30000, 'stdout');
@@ -157,14 +165,20 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
     const before = server.rpc ? await getRiffboxCounters(server.rpc) : null;
     const endServerCpu = startCpuWindow(server.proc.pid);
     const endGenCpu = startCpuWindow(gen.pid);
+    const endThreads = startThreadCpuWindow(server.proc.pid);
     process.kill(gen.pid, 'SIGUSR1');
     await sleep(opts.measureS * 1000);
     process.kill(gen.pid, 'SIGUSR2');
     const serverCpu = endServerCpu();
     const generatorCpu = endGenCpu();
+    const busiestThreads = endThreads()
+      .slice(0, 4)
+      .map((t) => `${t.name}#${t.tid} ${t.ratio.toFixed(3)}`)
+      .join(', ');
     const rss = rssMiB(server.proc.pid);
     const peak = peakRssMiB(server.proc.pid);
     const threads = threadCount(server.proc.pid);
+    const policies = threadPolicies(server.proc.pid);
     const after = server.rpc ? await getRiffboxCounters(server.rpc) : null;
     await gen.waitForLine(/^results /, 10000, 'stdout');
     const load = JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
@@ -179,6 +193,8 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
       rssMiB: rss,
       peakRssMiB: peak,
       threads,
+      policies,
+      busiestThreads,
       load,
       counters: before && after ? diffCounters(before, after) : undefined,
     };
@@ -240,7 +256,7 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const [l1, l5, l15] = loadAverage();
   console.log(`server-bench: load average at start ${l1} ${l5} ${l15}; ${opts.warmupS} s warm-up, ${opts.measureS} s measurement per run`);
-  console.log(`N = ${opts.ns.join(', ')}; frames = ${opts.frames.join(', ')}; servers = ${opts.servers.join(', ')}`);
+  console.log(`N = ${opts.ns.join(', ')}; frames = ${opts.frames.join(', ')}; servers = ${opts.servers.join(', ')}${opts.jamulusChrt ? '; Jamulus under chrt -f 60' : ''}`);
   console.log('cpu/wall: server CPU seconds per wall second (all threads); intervals: server→client audio, pooled over clients;');
   console.log('late: intervals > 1.5 frame periods; rx: packets received ÷ one per frame per client; gen: the load generator process\n');
 
@@ -276,6 +292,10 @@ async function main(): Promise<void> {
       const b = find('jamulus', frames, n);
       if (a && b) console.log(ratioRow(a, b));
       if (a?.counters) console.log(counterLine(a));
+      for (const s of opts.servers) {
+        const r = find(s, frames, n);
+        if (r) console.log(`${String(frames).padStart(6)} ${String(n).padStart(3)}  ${s} threads by scheduling policy: ${r.policies}; busiest: ${r.busiestThreads}; peak RSS ${r.peakRssMiB.toFixed(1)} MiB; generator skipped ${r.load.generator.skippedFrames} frames, wrong-size packets (whole run) ${r.load.wrongSize}`);
+      }
     }
   }
   for (const x of failures) console.log(`failed: ${x.server} frames=${x.frames} N=${x.n}: ${x.error.split('\n')[0]}`);

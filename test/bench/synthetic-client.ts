@@ -317,7 +317,7 @@ export interface PoolStats {
 export class SyntheticClientPool {
   readonly clients: SyntheticClient[] = [];
   readonly frameSamples: FrameSamples;
-  readonly stats: PoolStats = { timerCallbacks: 0, lateCallbacks: 0, skippedFrames: 0, timerRealtime: false };
+  private readonly counters: PoolStats = { timerCallbacks: 0, lateCallbacks: 0, skippedFrames: 0, timerRealtime: false };
   private timer: InstanceType<typeof TickTimer> | null = null;
   private pollCounter = 0;
 
@@ -367,6 +367,13 @@ export class SyntheticClientPool {
     }
   }
 
+  /** A copy of the pacing counters. */
+  get stats(): PoolStats {
+    // Read now, not at start(): the timer thread asks for SCHED_FIFO only once it runs.
+    if (this.timer) this.counters.timerRealtime = this.timer.realtime;
+    return { ...this.counters };
+  }
+
   startMeasuring(): void {
     for (const c of this.clients) c.startMeasuring();
   }
@@ -384,12 +391,11 @@ export class SyntheticClientPool {
   private startTimer(): void {
     const t = new TickTimer(tickPeriodNs(this.frameSamples), (due) => this.onTimer(due));
     t.start();
-    this.stats.timerRealtime = t.realtime;
     this.timer = t;
   }
 
   private onTimer(due: number): void {
-    const s = this.stats;
+    const s = this.counters;
     s.timerCallbacks++;
     if (due > 1) s.lateCallbacks++;
     let run = due;
