@@ -16,7 +16,7 @@
 // Every namespace is named riffbox-t-<pid>-<tag>-<role>; sweepStaleNamespaces() removes those whose
 // test process is gone, so an aborted run never leaves routers behind.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 export const NS_PREFIX = 'riffbox-t-';
@@ -58,7 +58,19 @@ export async function sweepStaleNamespaces(): Promise<string[]> {
     await run('ip', ['netns', 'del', name]).catch(() => undefined);
     removed.push(name);
   }
+  for (const dir of safeReaddir('/etc/netns')) {
+    const pid = Number(dir.slice(NS_PREFIX.length).split('-')[0]);
+    if (dir.startsWith(NS_PREFIX) && !(pid > 0 && pidAlive(pid))) rmSync(`/etc/netns/${dir}`, { recursive: true, force: true });
+  }
   return removed;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function pidAlive(pid: number): boolean {
@@ -88,6 +100,11 @@ export interface HomeNetworkOptions {
    * the tests shorten them so "outlives the router's timeout" takes seconds.
    */
   udpTimeoutS?: number;
+  /**
+   * /etc/hosts lines per namespace (`ip netns exec` bind-mounts /etc/netns/NAME/hosts over /etc/hosts), so
+   * the system resolver finds the directory by name without any DNS server.
+   */
+  hosts?: Partial<Record<Role, string>>;
 }
 
 export class HomeNetwork {
@@ -103,6 +120,10 @@ export class HomeNetwork {
   static async build(opts: HomeNetworkOptions = {}): Promise<HomeNetwork> {
     const net = new HomeNetwork(randomBytes(3).toString('hex'), opts.udpTimeoutS ?? 30);
     try {
+      for (const [role, text] of Object.entries(opts.hosts ?? {}) as Array<[Role, string]>) {
+        mkdirSync(`/etc/netns/${net.ns[role]}`, { recursive: true });
+        writeFileSync(`/etc/netns/${net.ns[role]}/hosts`, `127.0.0.1 localhost\n${text}\n`);
+      }
       await net.setUp();
     } catch (e) {
       await net.destroy();
@@ -214,6 +235,7 @@ export class HomeNetwork {
       await killProcessesIn(name);
       await run('ip', ['netns', 'del', name]).catch(() => undefined);
     }
+    for (const r of ROLES) rmSync(`/etc/netns/${this.ns[r]}`, { recursive: true, force: true });
   }
 }
 
