@@ -10,6 +10,12 @@ function usableChannels(reported: number | null | undefined): number {
   return reported;
 }
 
+/**
+ * Capture periods the ring holds for a JS thread that is late: 32 bridge 43 ms (64) or 85 ms (128) of
+ * stall without losing input. Playback does not get longer for it (one period out per period in).
+ */
+const RING_PERIODS = 32;
+
 export class ClientDevice {
   readonly name: string;
   readonly frames: 64 | 128;
@@ -23,7 +29,7 @@ export class ClientDevice {
    * Never throws for a missing device: the duplex reports 'lost' and retries every second by itself.
    * `onPeriods` runs on this thread whenever captured periods are waiting.
    */
-  constructor(name: string, frames: 64 | 128, onPeriods: () => void) {
+  constructor(name: string, frames: 64 | 128, onPeriods: (periods: number) => void) {
     this.name = name;
     this.frames = frames;
     // Probing a missing device says 0 channels; stereo is then assumed until it appears.
@@ -37,8 +43,8 @@ export class ClientDevice {
     this.playbackChannels = usableChannels(info?.playbackChannels);
     const open = (format: 's16' | 's32'): AlsaDuplex =>
       new AlsaDuplex(
-        { device: name, periodFrames: frames, format, captureChannels: this.captureChannels, playbackChannels: this.playbackChannels },
-        () => onPeriods(),
+        { device: name, periodFrames: frames, format, captureChannels: this.captureChannels, playbackChannels: this.playbackChannels, ringPeriods: RING_PERIODS },
+        (n) => onPeriods(n),
       );
     this.duplex = open('s16');
     const s = this.duplex.stats();

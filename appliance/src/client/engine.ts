@@ -45,6 +45,9 @@ export type ClientEngineEvent =
   | { event: 'chat'; text: string }
   | { event: 'device'; state: 'running' | 'lost' | 'stopped'; error: string | null };
 
+/** Periods of a burst that are played; the older ones are dropped (see onDevicePeriods). */
+const PLAYBACK_BURST_PERIODS = 2;
+
 /** Options whose change needs a new device, format or server: a clean reconnect. */
 const RESTART_KEYS = ['server', 'device', 'frames', 'quality', 'channels'] as const;
 
@@ -280,14 +283,23 @@ export class ClientEngine {
 
   // ---- audio: one call per device period (or fallback tick) ----
 
-  private onDevicePeriods(): void {
+  /**
+   * After a stall the device hands over a burst of periods. All are encoded and decoded (the server
+   * and the jitter buffer stay in step) but only the newest are played: the playback ring already
+   * played silence for the stall, and queueing the whole burst would add its length to the delay for good.
+   */
+  private onDevicePeriods(periods: number): void {
     const dev = this.device;
     if (!dev) return;
-    while (dev.read()) this.period(dev);
+    let waiting = Math.max(periods, 1);
+    while (dev.read()) {
+      this.period(dev, waiting <= PLAYBACK_BURST_PERIODS);
+      if (waiting > 1) waiting--;
+    }
   }
 
   /** Encode and send one period of input, play one period of the server's mix. Allocates nothing. */
-  private period(dev: ClientDevice | null): void {
+  private period(dev: ClientDevice | null, play = true): void {
     const a = this.audio;
     const stereoStream = a.format.channels === 2;
     if (dev) {
@@ -323,7 +335,7 @@ export class ClientEngine {
       }
       out = mon;
     }
-    dev.play(out, stereoStream ? 2 : 1);
+    if (play) dev.play(out, stereoStream ? 2 : 1);
   }
 
   // ---- network ----
@@ -603,7 +615,7 @@ export class ClientEngine {
 
   private openDevice(): void {
     this.device?.close();
-    this.device = new ClientDevice(this.opts.device, this.opts.frames, () => this.onDevicePeriods());
+    this.device = new ClientDevice(this.opts.device, this.opts.frames, (n) => this.onDevicePeriods(n));
     this.deviceState = 'stopped';
     this.watchDevice();
   }

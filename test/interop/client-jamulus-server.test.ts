@@ -1,0 +1,111 @@
+// The riffbox client against Debian's real Jamulus 3.9.1 server, with a real Jamulus client as the other
+// musician. riffbox plays 240 Hz into the session through its ALSA capture; the real client plays 720 Hz.
+// Neither hears itself (real client --mutemyown, riffbox hearOwnSignal off), so each output carries
+// exactly the other's tone.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProcessGroup } from '../harness/processes.js';
+import { playSine, record, startJackd, SINE_LEFT_HZ, SINE_RIGHT_HZ, type Jack } from '../harness/jack.js';
+import { startJamulusClient, startJamulusServer, type JamulusClient, type JamulusServer } from '../harness/jamulus.js';
+import { readWav, dominantFrequency, dropoutWindows, describeSignal, rmsDb, toneLevelDb } from '../harness/audio-analysis.js';
+import { startRiffboxClient, writeAsoundrc, waitFor, sleep, type RiffboxClient } from './client-rig.js';
+import type { ClientStats } from '../../appliance/src/client/client-options.js';
+
+const RATE = 48000;
+
+describe('riffbox client with a Debian Jamulus server', () => {
+  let group: ProcessGroup;
+  let server: JamulusServer;
+  let real: JamulusClient;
+  let riff: RiffboxClient;
+  let connectedAt = 0;
+  let firstStats: ClientStats;
+
+  before(async () => {
+    group = new ProcessGroup('client-jamulus');
+    const jackRiff: Jack = await startJackd(group, { frames: 64 });
+    const jackReal: Jack = await startJackd(group, { frames: 128 });
+    server = await startJamulusServer(group, { jsonrpc: true });
+    real = await startJamulusClient(group, { server: server.address, jack: jackReal, name: 'RealJam', muteMyOwn: true });
+    await playSine(group, jackReal, { right: [real.inputs.left, real.inputs.right] });
+    riff = await startRiffboxClient(group, {
+      server: server.address,
+      jack: jackRiff,
+      asoundrc: writeAsoundrc(group),
+      frames: 128,
+      name: 'RiffTest',
+      settings: { 'client.hearOwnSignal': false },
+    });
+    connectedAt = Date.now();
+    const { capture } = await riff.ports();
+    assert.equal(capture.length, 2, `riffbox capture ports: ${capture.join(', ')}`);
+    await playSine(group, jackRiff, capture);
+    firstStats = await riff.rpc.call<ClientStats>('riffbox/getStats');
+  });
+
+  after(async () => {
+    await group?.stopAll();
+  });
+
+  test('the server lists the riffbox client with its name and channel count', async () => {
+    const rpc = server.rpc!.client;
+    const mine = await waitFor(
+      'RiffTest in getClients',
+      async () => (await rpc.call<{ clients: { name: string; channels: number }[] }>('jamulusserver/getClients')).clients.find((c) => c.name === 'RiffTest'),
+      5000,
+    );
+    assert.equal(mine.channels, 1);
+    const info = await riff.rpc.call<{ connected: boolean }>('jamulusclient/getClientInfo');
+    assert.equal(info.connected, true);
+    const list = await riff.rpc.call<{ clients: { id: number; name: string }[] }>('jamulusclient/getClientList');
+    assert.deepEqual(list.clients.map((c) => c.name).sort(), ['RealJam', 'RiffTest']);
+    assert.equal(firstStats.sequence, true, 'sequence numbers on after VERSION_AND_OS 3.9.1');
+    assert.equal(firstStats.codec, 'OPUS');
+  });
+
+  test("riffbox's capture is heard at the real client's output", async () => {
+    const wav = await record(group, real.jack, [real.outputs.left], 3, group.path('real-out.wav'));
+    const [left] = readWav(wav).channels as [Float32Array];
+    const tail = left.subarray(RATE);
+    assert.ok(Math.abs(dominantFrequency(tail, RATE) - SINE_LEFT_HZ) < 5, `real client output: ${describeSignal(tail, RATE, SINE_LEFT_HZ)}`);
+  });
+
+  test("the real client's sine comes out of riffbox's playback, without dropouts over 10 s", async () => {
+    const { playback } = await riff.ports();
+    const before = await riff.rpc.call<ClientStats>('riffbox/getStats');
+    const wav = await record(group, riff.jack, [playback[0]!], 10, group.path('riff-out.wav'));
+    const after = await riff.rpc.call<ClientStats>('riffbox/getStats');
+    const [left] = readWav(wav).channels as [Float32Array];
+    const during = `device before ${JSON.stringify(before.device)} after ${JSON.stringify(after.device)}, jitter underruns ${after.jitterUnderruns - before.jitterUnderruns}, blocks ${after.clientJitterBlocks}`;
+    assert.ok(Math.abs(dominantFrequency(left, RATE) - SINE_RIGHT_HZ) < 5, `riffbox playback: ${describeSignal(left, RATE, SINE_RIGHT_HZ)}`);
+    assert.deepEqual(dropoutWindows(left, RATE), [], `no silent windows in riffbox playback; ${during}`);
+  });
+
+  test('fader 0 over JSON-RPC silences that musician in riffbox playback, 100 brings them back', async () => {
+    const list = await riff.rpc.call<{ clients: { id: number; name: string }[] }>('jamulusclient/getClientList');
+    const id = list.clients.find((c) => c.name === 'RealJam')!.id;
+    const { playback } = await riff.ports();
+    assert.equal(await riff.rpc.call('jamulusclient/setFaderLevel', { channelIndex: id, level: 0 }), 'ok');
+    await sleep(500);
+    const silent = readWav(await record(group, riff.jack, [playback[0]!], 2, group.path('fader0.wav'))).channels[0]!;
+    assert.ok(toneLevelDb(silent, RATE, SINE_RIGHT_HZ) < -70, `fader 0: ${describeSignal(silent, RATE, SINE_RIGHT_HZ)} rms ${rmsDb(silent).toFixed(1)} dB`);
+    assert.equal(await riff.rpc.call('jamulusclient/setFaderLevel', { channelIndex: id, level: 100 }), 'ok');
+    await sleep(500);
+    const back = readWav(await record(group, riff.jack, [playback[0]!], 2, group.path('fader100.wav'))).channels[0]!;
+    assert.ok(toneLevelDb(back, RATE, SINE_RIGHT_HZ) > -30, `fader 100: ${describeSignal(back, RATE, SINE_RIGHT_HZ)}`);
+  });
+
+  test('after 30 s of playing: no xruns, and the overall delay is printed', async () => {
+    const left = 30000 - (Date.now() - connectedAt);
+    if (left > 0) await sleep(left);
+    const s = await riff.rpc.call<ClientStats>('riffbox/getStats');
+    assert.equal(s.state, 'connected');
+    assert.equal(s.device.state, 'running');
+    assert.equal(s.device.xruns, firstStats.device.xruns, `xruns during the session: ${JSON.stringify(s.device)}`);
+    assert.equal(s.device.xruns, 0, JSON.stringify(s.device));
+    assert.ok(s.overallDelayMs !== null && s.overallDelayMs > 0 && s.overallDelayMs < 200, `overall delay ${s.overallDelayMs}`);
+    const printed = await riff.process.waitForLine(/^riffbox client: overall delay (\d+) ms \(ping (\d+) ms/, 5000, 'stdout');
+    assert.ok(Number(printed[1]) > 0, printed[0]);
+    assert.equal(riff.process.running, true);
+  });
+});
