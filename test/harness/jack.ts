@@ -2,9 +2,11 @@
 // reservation, SCHED_FIFO where allowed), and the jackd2 example tools to play a sine, record and
 // wire ports. The dummy driver runs on a timer, so audio flows at real-time pace without hardware.
 import { readdirSync, rmSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { ProcessGroup, ManagedProcess, execQuick } from './processes.js';
 import { uniqueName } from './ports.js';
+import { realtimeAllowed } from './realtime.js';
+
+export { realtimeAllowed };
 
 export interface Jack {
   /** The jackd server name (-n); also JACK_DEFAULT_SERVER in `env`. */
@@ -43,20 +45,6 @@ export const SINE_AMPLITUDE = 0.2;
  */
 export function jackEnv(name: string): Record<string, string> {
   return { JACK_DEFAULT_SERVER: name, JACK_NO_AUDIO_RESERVATION: '1', JACK_NO_START_SERVER: '1' };
-}
-
-let rtAllowed: boolean | null = null;
-/** Whether this process may create SCHED_FIFO threads (root, or an rtprio limit). */
-export function realtimeAllowed(): boolean {
-  if (rtAllowed === null) {
-    try {
-      execFileSync('chrt', ['-f', '1', 'true'], { stdio: 'ignore', timeout: 5000 });
-      rtAllowed = true;
-    } catch {
-      rtAllowed = false;
-    }
-  }
-  return rtAllowed;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -182,10 +170,13 @@ export interface RecordOptions {
  */
 export async function record(group: ProcessGroup, jack: Jack, ports: readonly string[], seconds: number, wavPath: string, opts: RecordOptions = {}): Promise<string> {
   if (!Number.isInteger(seconds) || seconds < 1) throw new Error('record: jack_rec takes whole seconds');
-  await group.run('jack_rec', 'jack_rec', ['-f', wavPath, '-d', String(seconds), '-b', String(opts.bitDepth ?? 32), ...ports], {
+  // -B: jack_rec's disk thread is not real-time and writes frame by frame; on busy cores its
+  // default 16384-frame ring (0.34 s) can overflow, which silently drops audio from the file.
+  const r = await group.run('jack_rec', 'jack_rec', ['-f', wavPath, '-d', String(seconds), '-b', String(opts.bitDepth ?? 32), '-B', String(1 << 18), ...ports], {
     env: jack.env,
     timeoutMs: seconds * 1000 + 15000,
   });
+  if (/overruns/.test(r.stderr)) throw new Error(`jack_rec lost audio: ${r.stderr.trim()}`);
   if (!existsSync(wavPath)) throw new Error(`jack_rec finished but wrote no ${wavPath}`);
   return wavPath;
 }

@@ -9,7 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { ProcessGroup, ManagedProcess } from './processes.js';
 import { freeTcpPort, freeUdpPort, randomSecret, waitForUdpBound } from './ports.js';
-import { Jack, listPorts, realtimeAllowed } from './jack.js';
+import { Jack, listPorts } from './jack.js';
+import { realtimeAllowed, keepThreadsRealtime } from './realtime.js';
 import { connect as rpcConnect, JsonRpcClient } from './jsonrpc-client.js';
 
 export const JAMULUS_BIN = '/usr/bin/Jamulus';
@@ -18,10 +19,9 @@ export const JAMULUS_BIN = '/usr/bin/Jamulus';
 const JAMULUS_RT_PRIORITY = 60;
 
 /**
- * Default: on where SCHED_FIFO is allowed, unless RIFFBOX_JAMULUS_REALTIME=0. Measured with two
- * cores busy compiling: JACK "Process error" cycles per jackd in a 10 s run fell from 12 to 2
- * once the Jamulus clients (whose JACK callback shares locks with their socket thread) and the
- * server tick ran SCHED_FIFO.
+ * Default: on where SCHED_FIFO is allowed, unless RIFFBOX_JAMULUS_REALTIME=0. All threads,
+ * including Qt's socket and timer threads (see keepThreadsRealtime): the client's JACK callback
+ * shares locks with its socket thread, and the server's mix runs on its timer thread.
  */
 function useRealtime(explicit: boolean | undefined): boolean {
   return explicit ?? (process.env.RIFFBOX_JAMULUS_REALTIME !== '0' && realtimeAllowed());
@@ -110,7 +110,9 @@ export async function startJamulusServer(group: ProcessGroup, opts: JamulusServe
   const rpc = opts.jsonrpc ? await setUpJsonRpc(group, 'server') : null;
   if (rpc) args.push(...rpc.args);
   args.push(...(opts.extraArgs ?? []));
-  const proc = group.spawn(opts.directory === 'localhost' ? 'jamulus-directory' : 'jamulus-server', ...command(args, useRealtime(opts.realtime)));
+  const realtime = useRealtime(opts.realtime);
+  const proc = group.spawn(opts.directory === 'localhost' ? 'jamulus-directory' : 'jamulus-server', ...command(args, realtime));
+  if (realtime) keepThreadsRealtime(proc, JAMULUS_RT_PRIORITY);
   try {
     await waitForUdpBound(port, 10000, () => proc.running);
   } catch (e) {
@@ -260,7 +262,9 @@ export async function startJamulusClient(group: ProcessGroup, opts: JamulusClien
   args.push(...(opts.extraArgs ?? []));
 
   const before = jackClientsWithJamulusPorts(await listPorts(opts.jack));
-  const proc = group.spawn(`jamulus-client-${frames}`, ...command(args, useRealtime(opts.realtime)), { env: opts.jack.env });
+  const realtime = useRealtime(opts.realtime);
+  const proc = group.spawn(`jamulus-client-${frames}`, ...command(args, realtime), { env: opts.jack.env });
+  if (realtime) keepThreadsRealtime(proc, JAMULUS_RT_PRIORITY);
   const fail = (why: string): never => {
     throw new Error(`Jamulus client ${name}: ${why}\n${proc.tail()}`);
   };
