@@ -42,8 +42,11 @@ async function sineFromAHeardAtB(label: string, frames: 64 | 128, fastUpdate: bo
     const b = await startJamulusClient(g, { server: server.address, jack: jackB, frames, name: 'b-initial' });
     const connectedAt = Date.now();
 
+    const sinceB = b.rpc!.client.notifications.length;
     assert.equal(await a.rpc!.client.call('jamulusclient/setName', { name: 'Alice' }), 'ok');
     assert.equal(await b.rpc!.client.call('jamulusclient/setName', { name: 'Bob' }), 'ok');
+    // The server pushes the new list to everybody: B learns A's new name as a notification.
+    await b.rpc!.client.waitForNotification('jamulusclient/clientListReceived', (p) => (p.clients as ClientListEntry[]).some((e) => e.name === 'Alice'), 8000, sinceB);
     const seenByA = await waitForNameInList(a, 'Bob');
     const seenByB = await waitForNameInList(b, 'Alice');
     assert.ok(seenByA.some((e) => e.name === 'Alice'), `A lists itself: ${JSON.stringify(seenByA)}`);
