@@ -8,6 +8,12 @@
 //   --warmup S --measure S
 //   --jamulus-chrt       run Jamulus under `chrt -f 60` (riffbox's timer thread asks for SCHED_FIFO by
 //                        itself; Jamulus 3.9.1 keeps SCHED_OTHER unless started like this)
+//   --no-generator-rt    leave the load generator on SCHED_OTHER (default: SCHED_FIFO 40 where allowed)
+//
+// The load generator runs SCHED_FIFO by default because the intervals are timestamped in its event loop:
+// on a loaded shared machine a SCHED_OTHER generator reads its sockets in bursts, and the figures then
+// describe the generator, not the server. It needs 0.1–0.5 of a core and sleeps between frames, so it
+// does not starve the server.
 //
 // For every frame size and N, riffbox runs and then Jamulus runs, so both see nearly the same background
 // load on a shared machine. Each run: start the server, start the load generator (one separate process,
@@ -22,6 +28,7 @@ import { dirname, join } from 'node:path';
 import { ProcessGroup, type ManagedProcess } from '../harness/processes.js';
 import { freeTcpPort, freeUdpPort, randomSecret, waitForUdpBound } from '../harness/ports.js';
 import { connect as rpcConnect, type JsonRpcClient } from '../harness/jsonrpc-client.js';
+import { keepThreadsRealtime, realtimeAllowed } from '../harness/realtime.js';
 import { loadAverage, peakRssMiB, rssMiB, startCpuWindow, startThreadCpuWindow, threadCount, threadPolicies, type CpuWindow } from './proc-stats.js';
 import type { LoadResult } from './load-generator.js';
 
@@ -32,6 +39,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const RIFFBOX_CLI = join(here, '..', '..', 'appliance', 'src', 'cli.js');
 const LOAD_GENERATOR = join(here, 'load-generator.js');
 const JAMULUS = '/usr/bin/Jamulus';
+/** Below the harness's Jamulus peers (60) and jackd (70) that other tests on this machine run. */
+const GENERATOR_RT_PRIORITY = 40;
 
 interface Options {
   ns: number[];
@@ -40,6 +49,7 @@ interface Options {
   warmupS: number;
   measureS: number;
   jamulusChrt: boolean;
+  generatorRt: boolean;
 }
 
 interface RiffboxCounters {
@@ -63,6 +73,7 @@ interface RunResult {
   threads: number;
   /** Scheduling policy of the server's threads, e.g. "OTHER:12 FIFO/80:1". */
   policies: string;
+  generatorPolicies: string;
   /** The busiest server threads over the window, "name cpu/wall". */
   busiestThreads: string;
   load: LoadResult;
@@ -103,6 +114,7 @@ function parseArgs(argv: string[]): Options {
     warmupS: num('--warmup', quick ? 2 : 3),
     measureS: num('--measure', quick ? 5 : 8),
     jamulusChrt: argv.includes('--jamulus-chrt'),
+    generatorRt: !argv.includes('--no-generator-rt') && realtimeAllowed(),
   };
 }
 
@@ -135,6 +147,8 @@ async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames
     const args = ['-s', '-n', '-p', String(port), '-u', String(maxClients)];
     if (frames === 64) args.push('-F');
     const proc = jamulusChrt ? group.spawn('jamulus-server', 'chrt', ['-f', '60', JAMULUS, ...args]) : group.spawn('jamulus-server', JAMULUS, args);
+    // Qt starts its socket and timer threads as SCHED_OTHER explicitly; chrt alone reaches only main.
+    if (jamulusChrt) keepThreadsRealtime(proc, 60);
     await waitForUdpBound(port, 10000, () => proc.running);
     return { proc, port, rpc: null };
   }
@@ -157,8 +171,11 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
     const load1 = loadAverage()[0];
     const server = await startServer(group, kind, frames, Math.max(10, n), opts.jamulusChrt);
     const out = group.path('load.json');
-    const gen = group.spawn('load-generator', process.execPath, [LOAD_GENERATOR, '--server', `127.0.0.1:${server.port}`, '--clients', String(n), '--frames', String(frames), '--out', out]);
-    await gen.waitForLine(/^streaming \d+/, 30000, 'stdout');
+    const genArgs = [LOAD_GENERATOR, '--server', `127.0.0.1:${server.port}`, '--clients', String(n), '--frames', String(frames), '--out', out];
+    const gen = opts.generatorRt
+      ? group.spawn('load-generator', 'chrt', ['-f', String(GENERATOR_RT_PRIORITY), process.execPath, ...genArgs])
+      : group.spawn('load-generator', process.execPath, genArgs);
+    await gen.waitForLine(/^streaming \d+ of/, 40000, 'stdout');
     await sleep(opts.warmupS * 1000);
     if (!server.proc.running) throw new Error(`server exited during warm-up\n${server.proc.tail()}`);
 
@@ -179,6 +196,7 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
     const peak = peakRssMiB(server.proc.pid);
     const threads = threadCount(server.proc.pid);
     const policies = threadPolicies(server.proc.pid);
+    const generatorPolicies = threadPolicies(gen.pid);
     const after = server.rpc ? await getRiffboxCounters(server.rpc) : null;
     await gen.waitForLine(/^results /, 10000, 'stdout');
     const load = JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
@@ -194,6 +212,7 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
       peakRssMiB: peak,
       threads,
       policies,
+      generatorPolicies,
       busiestThreads,
       load,
       counters: before && after ? diffCounters(before, after) : undefined,
@@ -210,7 +229,7 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
 const f = (x: number, d: number, w: number): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a').padStart(w);
 
 const HEADER =
-  'frames   N  server    cpu/wall  p50 ms  p99 ms  max ms   late   rx %   rss MiB  thr  gen cpu  gen late  load1';
+  'frames   N  server    cpu/wall  p50 ms  p99 ms  max ms   late   rx %  strm  rss MiB  thr  gen cpu  gen late  load1';
 
 function row(r: RunResult): string {
   const l = r.load;
@@ -224,6 +243,7 @@ function row(r: RunResult): string {
     f(l.intervals.max, 2, 7),
     String(l.intervals.late).padStart(6),
     f((100 * l.packets) / l.expectedPackets, 1, 6),
+    String(l.streaming).padStart(5),
     f(r.rssMiB, 1, 9),
     String(r.threads).padStart(4),
     f(r.generatorCpu.ratio, 3, 8),
@@ -256,9 +276,10 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const [l1, l5, l15] = loadAverage();
   console.log(`server-bench: load average at start ${l1} ${l5} ${l15}; ${opts.warmupS} s warm-up, ${opts.measureS} s measurement per run`);
-  console.log(`N = ${opts.ns.join(', ')}; frames = ${opts.frames.join(', ')}; servers = ${opts.servers.join(', ')}${opts.jamulusChrt ? '; Jamulus under chrt -f 60' : ''}`);
+  console.log(`N = ${opts.ns.join(', ')}; frames = ${opts.frames.join(', ')}; servers = ${opts.servers.join(', ')}; load generator ${opts.generatorRt ? `SCHED_FIFO ${GENERATOR_RT_PRIORITY}` : 'SCHED_OTHER'}${opts.jamulusChrt ? '; Jamulus under chrt -f 60' : ''}`);
   console.log('cpu/wall: server CPU seconds per wall second (all threads); intervals: server→client audio, pooled over clients;');
-  console.log('late: intervals > 1.5 frame periods; rx: packets received ÷ one per frame per client; gen: the load generator process\n');
+  console.log('late: intervals > 1.5 frame periods; rx: packets received ÷ one per frame per client; strm: clients streaming');
+  console.log('gen: the load generator process (cpu/wall, and timer callbacks that found several frames due)\n');
 
   const results: RunResult[] = [];
   const failures: RunFailure[] = [];
@@ -294,7 +315,7 @@ async function main(): Promise<void> {
       if (a?.counters) console.log(counterLine(a));
       for (const s of opts.servers) {
         const r = find(s, frames, n);
-        if (r) console.log(`${String(frames).padStart(6)} ${String(n).padStart(3)}  ${s} threads by scheduling policy: ${r.policies}; busiest: ${r.busiestThreads}; peak RSS ${r.peakRssMiB.toFixed(1)} MiB; generator skipped ${r.load.generator.skippedFrames} frames, wrong-size packets (whole run) ${r.load.wrongSize}`);
+        if (r) console.log(`${String(frames).padStart(6)} ${String(n).padStart(3)}  ${s} threads by scheduling policy: ${r.policies}; busiest: ${r.busiestThreads}; peak RSS ${r.peakRssMiB.toFixed(1)} MiB; generator ${r.generatorPolicies}, skipped ${r.load.generator.skippedFrames} frames, wrong-size packets (whole run) ${r.load.wrongSize}`);
       }
     }
   }

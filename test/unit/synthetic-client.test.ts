@@ -78,7 +78,7 @@ test('Debian Jamulus 3.9.1 accepts two synthetic clients and streams to each at 
   const server = group.spawn('jamulus-server', JAMULUS, ['-s', '-n', '-p', String(port)]);
   await waitForUdpBound(port, 10000, () => server.running);
   pool = await SyntheticClientPool.open({ serverAddress: '127.0.0.1', serverPort: port, frameSamples: 128, clients: 2 });
-  await pool.waitUntilStreaming(10000);
+  assert.equal(await pool.waitUntilStreaming(10000), 2, pool.describeWaiting());
   const ids = pool.clients.map((c) => c.channelId).sort();
   assert.deepEqual(ids, [0, 1]);
   for (const c of pool.clients) {
