@@ -130,10 +130,16 @@ export class ServerEngine {
   }
 
   async stop(): Promise<void> {
-    if (this.options.disconnectOnQuit) {
-      for (const ch of this.slots) if (ch) ch.link.sendClm('CLM_DISCONNECTION', {});
-    }
     this.stopTimer();
+    if (this.options.disconnectOnQuit) {
+      // dgram sends go out on a later tick; closing at once would drop them, so wait for each.
+      const bytes = encodeMessage('CLM_DISCONNECTION', {}, 0);
+      const sent: Promise<void>[] = [];
+      for (const ch of this.slots) {
+        if (ch) sent.push(new Promise<void>((resolve) => this.socket.send(bytes, 0, bytes.length, ch.port, ch.address, () => resolve())));
+      }
+      await Promise.all(sent);
+    }
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 
