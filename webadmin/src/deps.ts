@@ -1,0 +1,16 @@
+// What every page handler needs, built once by createApp().
+import type { SettingsStore } from '../../appliance/src/settings/index.js';
+import type { Helper } from './helper.js';
+import type { ClientLiveState, ServiceLink } from './services.js';
+import type { CachedInfo } from './cached-info.js';
+
+export interface AdminDeps {
+  readonly store: SettingsStore;
+  readonly helper: Helper;
+  readonly server: ServiceLink;
+  readonly client: ServiceLink;
+  readonly clientLive: ClientLiveState;
+  readonly info: CachedInfo;
+  /** Set the Secure cookie attribute (only when served over HTTPS by a proxy). */
+  readonly secureCookies: boolean;
+}

@@ -1,0 +1,80 @@
+// Status: what to tell friends, whether the directory listed us, who is playing (with live
+// meters), and how the box is doing.
+import type { Request, Response } from 'express';
+import type { AdminDeps } from '../deps.js';
+import { render } from '../render.js';
+import { cpuPercent, formatDuration, temperatureC, uptimeSeconds } from '../system-info.js';
+import { countryName, instrumentName } from '../../../appliance/src/settings/index.js';
+
+export const DEFAULT_JAMULUS_PORT = 22124;
+
+export function withPort(host: string, port: number): string {
+  return port === DEFAULT_JAMULUS_PORT ? host : `${host}:${port}`;
+}
+
+interface ClientDetail {
+  id: number;
+  name: string;
+  address?: string;
+  level?: number;
+  instrumentCode?: number;
+  instrument?: number;
+  countryCode?: number;
+  country?: number;
+  city?: string;
+}
+
+async function musicians(d: AdminDeps): Promise<{ list: Record<string, unknown>[]; error: string }> {
+  try {
+    const details = await d.server.call<ClientDetail[]>('riffbox/getClientDetails');
+    return {
+      list: details.map((c) => ({
+        name: c.name,
+        level: Math.max(0, Math.min(9, Math.round(c.level ?? 0))),
+        instrument: instrumentName(c.instrumentCode ?? c.instrument ?? 0),
+        country: countryName(c.countryCode ?? c.country ?? 0),
+        city: c.city ?? '',
+      })),
+      error: '',
+    };
+  } catch (e) {
+    return { list: [], error: (e as Error).message };
+  }
+}
+
+export function statusRoutes(d: AdminDeps) {
+  const live = async (): Promise<Record<string, unknown>> => {
+    const [m, cpu, temp, up] = await Promise.all([musicians(d), cpuPercent(), temperatureC(), uptimeSeconds()]);
+    return { musicians: m.list, serverError: m.error, cpu, temp, uptime: up === null ? null : formatDuration(up) };
+  };
+
+  return {
+    async page(req: Request, res: Response): Promise<void> {
+      const s = d.store.getFlat();
+      const port = s['server.port'];
+      const [net, ddns, reg, liveCtx] = await Promise.all([
+        d.info.network.get(),
+        d.info.ddns.get().catch(() => []),
+        d.server.call<{ status?: string; lastError?: string | null }>('riffbox/getRegistration').catch(() => null),
+        live(),
+      ]);
+      const addresses: { label: string; value: string }[] = [];
+      if (net.address) addresses.push({ label: 'addrLan', value: withPort(net.address, port) });
+      addresses.push({ label: 'addrMdns', value: withPort(`${s['system.hostname']}.local`, port) });
+      const publicIp = s['server.publicIp'] || ddns.find((e) => e.ip)?.ip || '';
+      if (publicIp) addresses.push({ label: 'addrPublic', value: withPort(publicIp, port) });
+      if (s['ddns.enabled'] && s['ddns.host']) addresses.push({ label: 'addrDdns', value: withPort(s['ddns.host'], port) });
+      render(req, res, 'status.njk', {
+        mode: s['server.mode'],
+        serverName: s['server.name'],
+        addresses,
+        registration: reg ? { status: reg.status ?? 'unknown', error: reg.lastError ?? '' } : null,
+        ...liveCtx,
+      });
+    },
+
+    async live(req: Request, res: Response): Promise<void> {
+      render(req, res, '_status-live.njk', await live());
+    },
+  };
+}
