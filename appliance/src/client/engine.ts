@@ -69,6 +69,11 @@ export class ClientEngine {
   private serverIp: string | null = null;
   /** The server of the last session: its stray audio is answered with CLM_DISCONNECTION. */
   private formerServer: { ip: string; port: number } | null = null;
+  /**
+   * "ip:port" the UDP socket is connected to. A connected socket sends without the per-datagram address
+   * lookup of an unconnected one (measured: a large part of the client's CPU) and the kernel drops strangers.
+   */
+  private peer: string | null = null;
   /** Bumped for every attempt, so a late DNS answer of an abandoned attempt is ignored. */
   private attempt = 0;
   private attemptDeadline = 0;
@@ -317,7 +322,7 @@ export class ClientEngine {
     const state = this.state;
     if ((state === 'connecting' || state === 'connected') && this.serverIp !== null) {
       const packet = a.encode(this.opts.muteMyself ? a.silence : a.send);
-      this.socket.send(packet, 0, packet.length, this.server!.port, this.serverIp);
+      this.socket.send(packet);
     }
     if (!dev) return;
     let out = a.silence;
@@ -457,7 +462,21 @@ export class ClientEngine {
 
   private sendRaw(bytes: Uint8Array, port: number, address: string): void {
     if (this.stopped) return;
-    this.socket.send(bytes, 0, bytes.length, port, address);
+    if (this.peer === `${address}:${port}`) this.socket.send(bytes);
+    else if (this.peer === null) this.socket.send(bytes, 0, bytes.length, port, address);
+  }
+
+  private connectSocket(ip: string, port: number, then: () => void): void {
+    const key = `${ip}:${port}`;
+    if (this.peer === key) return then();
+    if (this.peer !== null) {
+      this.socket.disconnect();
+      this.peer = null;
+    }
+    this.socket.connect(port, ip, () => {
+      this.peer = key;
+      then();
+    });
   }
 
   // ---- connection state machine ----
@@ -483,24 +502,30 @@ export class ClientEngine {
     resolveServerHost(server.host).then(
       (ip) => {
         if (attempt !== this.attempt || this.state !== 'connecting') return;
-        this.serverIp = ip;
-        this.formerServer = null;
-        this.link.reset();
-        this.ownId = null;
-        this.clients = [];
-        this.mixSync.reset();
-        this.serverVersion = null;
-        this.pingMs = null;
-        this.setUpAudio(false);
-        this.attemptDeadline = this.now() + CONNECT_TIMEOUT_MS;
-        this.link.sendMessage('NETW_TRANSPORT_PROPS', this.audio.props, this.now());
-        this.updatePacing();
+        this.connectSocket(ip, server.port, () => this.beginAttempt(attempt, ip));
       },
       (e: Error) => {
         if (attempt !== this.attempt || this.state !== 'connecting') return;
         this.lose(`cannot resolve ${server.host}: ${e.message}`);
       },
     );
+  }
+
+  /** The socket points at the server: reset everything per-session and announce the format. */
+  private beginAttempt(attempt: number, ip: string): void {
+    if (attempt !== this.attempt || this.state !== 'connecting') return;
+    this.serverIp = ip;
+    this.formerServer = null;
+    this.link.reset();
+    this.ownId = null;
+    this.clients = [];
+    this.mixSync.reset();
+    this.serverVersion = null;
+    this.pingMs = null;
+    this.setUpAudio(false);
+    this.attemptDeadline = this.now() + CONNECT_TIMEOUT_MS;
+    this.link.sendMessage('NETW_TRANSPORT_PROPS', this.audio.props, this.now());
+    this.updatePacing();
   }
 
   /** Leaves the current session without notifying anybody (link state, server address). */

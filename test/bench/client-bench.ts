@@ -1,0 +1,107 @@
+// CPU of the riffbox client against Debian's Jamulus headless client, each connected to the same Debian
+// Jamulus server with the same frame size (128), quality (normal) and channels (mono), each playing a
+// sine from its own dummy jackd (riffbox through ALSA's jack plugin, Jamulus through JACK directly).
+// CPU = utime+stime of the client process from /proc/PID/stat over a measured window, per wall second.
+// Run: npm run bench:client   (options: --seconds N, --frames 64|128)
+// Last line: client_cpu_ratio=X (riffbox ÷ Jamulus; target ≤ 1.0).
+import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { ProcessGroup } from '../harness/processes.js';
+import { playSine, startJackd } from '../harness/jack.js';
+import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
+import { startRiffboxClient, writeAsoundrc, sleep } from '../interop/client-rig.js';
+import type { ClientStats } from '../../appliance/src/client/client-options.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const SECONDS = arg('seconds', 15);
+const FRAMES = arg('frames', 128) === 64 ? 64 : 128;
+/** --manual-jitter: fixed jitter buffers (both clients' default is auto). */
+const MANUAL_JITTER = process.argv.includes('--manual-jitter');
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** utime + stime in seconds (fields 14 and 15; the command name may hold spaces, so count after ')'). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** Per-thread CPU seconds by thread name (comm), to see where a process spends it. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${name}#${tid}`, (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // thread ended
+    }
+  }
+  return out;
+}
+
+function threadReport(pid: number, before: Map<string, number>, after: Map<string, number>, wall: number): string {
+  const rows: [string, number][] = [];
+  for (const [k, v] of after) {
+    const d = (v - (before.get(k) ?? 0)) / wall;
+    if (d >= 0.002) rows.push([k.endsWith(`#${pid}`) ? `main` : k, d]);
+  }
+  rows.sort((a, b) => b[1] - a[1]);
+  return rows.map(([k, d]) => `${k} ${(d * 100).toFixed(1)}%`).join(', ');
+}
+
+async function main(): Promise<void> {
+  const group = new ProcessGroup('client-bench');
+  try {
+    const jackRiff = await startJackd(group, { frames: 64 });
+    const jackJam = await startJackd(group, { frames: FRAMES });
+    const server = await startJamulusServer(group, { fastUpdate: FRAMES === 64 });
+    const jam = await startJamulusClient(group, { server: server.address, jack: jackJam, frames: FRAMES, name: 'JamBench', quality: 'normal', channels: 'mono', jitterBuffer: MANUAL_JITTER ? 6 : 'auto' });
+    await playSine(group, jackJam, [jam.inputs.left, jam.inputs.right]);
+    const riff = await startRiffboxClient(group, { server: server.address, jack: jackRiff, asoundrc: writeAsoundrc(group), frames: FRAMES, name: 'RiffBench',
+      settings: MANUAL_JITTER ? { 'client.jitterAuto': false, 'client.jitterSize': 6 } : undefined });
+    await playSine(group, jackRiff, (await riff.ports()).capture);
+    // Settle: connection sequence, jitter buffers, JIT warm-up.
+    await sleep(3000);
+
+    const pids = { riffbox: riff.process.pid, jamulus: jam.process.pid };
+    const start = { riffbox: cpuSeconds(pids.riffbox), jamulus: cpuSeconds(pids.jamulus), t: performance.now() };
+    const threadsBefore = { riffbox: threadCpu(pids.riffbox), jamulus: threadCpu(pids.jamulus) };
+    const statsBefore = await riff.rpc.call<ClientStats>('riffbox/getStats');
+    await sleep(SECONDS * 1000);
+    const wall = (performance.now() - start.t) / 1000;
+    const riffCpu = (cpuSeconds(pids.riffbox) - start.riffbox) / wall;
+    const jamCpu = (cpuSeconds(pids.jamulus) - start.jamulus) / wall;
+    const threadsAfter = { riffbox: threadCpu(pids.riffbox), jamulus: threadCpu(pids.jamulus) };
+    const s = await riff.rpc.call<ClientStats>('riffbox/getStats');
+    if (s.state !== 'connected') throw new Error(`riffbox client not connected at the end: ${JSON.stringify(s)}`);
+
+    console.log(`frames ${FRAMES}, quality normal, mono, jitter ${MANUAL_JITTER ? 'manual 6' : 'auto'}, ${wall.toFixed(1)} s measured, same Debian Jamulus 3.9.1 server`);
+    console.log(`riffbox client: ${(riffCpu * 100).toFixed(2)} % of a core (CPU s per wall s ${riffCpu.toFixed(4)})`);
+    console.log(`jamulus client: ${(jamCpu * 100).toFixed(2)} % of a core (CPU s per wall s ${jamCpu.toFixed(4)})`);
+    console.log(
+      `riffbox during the window: packets out ${s.audioPacketsOut - statsBefore.audioPacketsOut}, in ${s.audioPacketsIn - statsBefore.audioPacketsIn}, ` +
+        `xruns ${s.device.xruns - statsBefore.device.xruns}, capture overruns ${s.device.captureOverruns - statsBefore.device.captureOverruns}, ` +
+        `playback underruns ${s.device.playbackUnderruns - statsBefore.device.playbackUnderruns}, overall delay ${s.overallDelayMs} ms`,
+    );
+    console.log(`riffbox threads: ${threadReport(pids.riffbox, threadsBefore.riffbox, threadsAfter.riffbox, wall)}`);
+    console.log(`jamulus threads: ${threadReport(pids.jamulus, threadsBefore.jamulus, threadsAfter.jamulus, wall)}`);
+    console.log(`client_cpu_ratio=${(riffCpu / jamCpu).toFixed(3)}`);
+  } finally {
+    await group.stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error((e as Error).stack ?? String(e));
+    process.exit(1);
+  },
+);
