@@ -111,7 +111,8 @@ export function parseDdclientCache(text: string): DdnsCacheEntry[] {
     out.push({
       host,
       ip: vars.ipv4 || vars.ip || null,
-      status: vars['status-ipv4'] || vars.status || null,
+      // ddclient 3.11 records ipv4/status-ipv4; 3.10 records ip/status and leaves status-ipv4 at 'noconnect'.
+      status: (vars.ipv4 ? vars['status-ipv4'] : vars.status) || vars.status || null,
       mtime: epoch(vars.mtime),
       atime: epoch(vars.atime),
     });

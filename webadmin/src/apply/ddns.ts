@@ -1,5 +1,6 @@
 // Verbs ddns-apply, ddns-update-now and ddns-status.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ApplyContext } from './context.js';
 import { writeAtomic } from './files.js';
 import { DEFAULT_WEBV4, parseDdclientCache, renderDdclientConf } from './ddclient-conf.js';
@@ -57,6 +58,7 @@ export async function ddnsUpdateNow(ctx: ApplyContext): Promise<number> {
     return 1;
   }
   const p = paths(ctx);
+  mkdirSync(dirname(p.cache), { recursive: true, mode: 0o700 });
   const r = await run('ddclient', ['-daemon=0', '-foreground', '-force', '-verbose', '-noquiet', '-file', p.conf, '-cache', p.cache], 60000);
   const out = scrub(`${r.stdout}${r.stderr}`, s);
   const ok = /^SUCCESS:/m.test(out) && !/^FAILED:/m.test(out);
