@@ -67,7 +67,6 @@ describe('directory unreachable or refusing', { skip, timeout: 240_000 }, () => 
 
       const started = Date.now();
       assert.equal(await server.rpc.call('jamulusserver/setDirectory', { directoryType: 'custom', directoryAddress: `${ADDR.silentHost}:22124` }), 'ok');
-      const recording = record(g, friendJack, [friend.outputs.left], 8, g.path('during-retries.wav'));
       await waitFor(server.rpc, (r) => r.status === 'requested', 500, 'requested');
       const timedOut = await waitFor(server.rpc, (r) => r.status === 'time_out', 4000, 'time-out');
       const tookMs = Date.now() - started;
@@ -75,15 +74,29 @@ describe('directory unreachable or refusing', { skip, timeout: 240_000 }, () => 
       assert.match(timedOut.lastError ?? '', /no answer from 203\.0\.113\.20:22124/);
       assert.ok(timedOut.nextRetryInMs !== null && timedOut.nextRetryInMs <= 1000, JSON.stringify(timedOut));
 
-      const wav = readWav(await recording);
-      const ch = wav.channels[0]!;
-      const gaps = dropoutWindows(ch, RATE, { windowMs: 20, silenceDb: -50, relativeDb: 20 });
-      const what = describeSignal(ch, RATE, SINE_LEFT_HZ);
-      assert.ok(toneRatioDb(ch, RATE, SINE_LEFT_HZ) > 10, what);
-      // The engine's own counters tell a starved machine (late or skipped ticks) from a real fault.
-      const stats = await server.rpc.call<{ lateTicks: number; skippedTicks: number }>('riffbox/getServerStats');
-      assert.deepEqual(gaps, [], `${what}: dropouts during registration retries (server late ticks ${stats.lateTicks}, skipped ${stats.skippedTicks})`);
-      t.diagnostic(`friend during retries: ${what}`);
+      // The friend listens while attempts keep going (every ≤ 6.5 s, so each window holds a burst). A
+      // window in which the engine itself skipped ticks proves only that the shared machine was starved;
+      // it is reported and measured again. A gap without skipped ticks fails at once.
+      type Stats = { lateTicks: number; skippedTicks: number };
+      let clean = false;
+      for (let w = 1; w <= 3 && !clean; w++) {
+        const before = await server.rpc.call<Stats>('riffbox/getServerStats');
+        const wav = readWav(await record(g, friendJack, [friend.outputs.left], 6, g.path(`during-retries-${w}.wav`)));
+        const after = await server.rpc.call<Stats>('riffbox/getServerStats');
+        const ch = wav.channels[0]!;
+        const what = describeSignal(ch, RATE, SINE_LEFT_HZ);
+        assert.ok(toneRatioDb(ch, RATE, SINE_LEFT_HZ) > 10, what);
+        const gaps = dropoutWindows(ch, RATE, { windowMs: 20, silenceDb: -50, relativeDb: 20 });
+        const skipped = after.skippedTicks - before.skippedTicks;
+        if (gaps.length === 0) {
+          clean = true;
+          t.diagnostic(`friend during retries (window ${w}): ${what}`);
+        } else {
+          assert.ok(skipped > 0, `${what}: ${gaps.length} dropouts during registration retries with no skipped engine ticks`);
+          t.diagnostic(`window ${w}: ${gaps.length} dropouts while the engine skipped ${skipped} ticks (machine starved); measuring again`);
+        }
+      }
+      assert.ok(clean, 'three 6 s windows in a row were starved: too busy to judge');
 
       await waitFor(server.rpc, (r) => r.failures >= 4, 15000, 'four failed attempts');
       await sleep(300);
@@ -121,7 +134,7 @@ describe('directory unreachable or refusing', { skip, timeout: 240_000 }, () => 
       const server = await startRiffbox(g, net, { db: path, timings: 'retryBaseMs=1000,retryMaxMs=4000' });
       const bad = await waitFor(server.rpc, (r) => r.status === 'bad_address', 8000, 'unresolvable host');
       assert.match(bad.lastError ?? '', /cannot resolve nowhere\.invalid/);
-      await waitFor(server.rpc, (r) => r.status === 'bad_address' && r.failures >= 2, 5000, 'retried resolution');
+      await waitFor(server.rpc, (r) => r.status === 'bad_address' && r.failures >= 2, 8000, 'retried resolution');
 
       const custom = { directoryType: 'custom', directoryAddress: `${ADDR.directory}:22124` };
       const cases: Array<{ args: string[]; status: string }> = [

@@ -120,6 +120,10 @@ export class HomeNetwork {
   static async build(opts: HomeNetworkOptions = {}): Promise<HomeNetwork> {
     const net = new HomeNetwork(randomBytes(3).toString('hex'), opts.udpTimeoutS ?? 30);
     try {
+      // No DNS server exists in this network: point the box's resolver at nothing so that unknown names
+      // fail at once (ECONNREFUSED) instead of after the host resolver's time-outs.
+      mkdirSync(`/etc/netns/${net.ns.home}`, { recursive: true });
+      writeFileSync(`/etc/netns/${net.ns.home}/resolv.conf`, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
       for (const [role, text] of Object.entries(opts.hosts ?? {}) as Array<[Role, string]>) {
         mkdirSync(`/etc/netns/${net.ns[role]}`, { recursive: true });
         writeFileSync(`/etc/netns/${net.ns[role]}/hosts`, `127.0.0.1 localhost\n${text}\n`);

@@ -22,7 +22,7 @@ describe('private mode behind a home NAT router', { skip, timeout: 180_000 }, ()
       const { path } = createStore(g, { 'server.mode': 'private', 'server.name': 'Garage', 'server.directory': `${ADDR.directory}:22124` });
       await startDirectory(g, net);
       const server = await startRiffbox(g, net, { db: path });
-      const box = await startBoxMusician(g, net, 22124);
+      await startBoxMusician(g, net, 22124);
       const friendJack = await startJackd(g, { frames: 128 });
 
       const reg = await server.rpc.call<{ status: string; directory: string }>('riffbox/getRegistration');

@@ -157,7 +157,8 @@ describe('public mode without a port forward', { skip, timeout: 240_000 }, () =>
       // A host name, resolved by the box's system resolver (here from its /etc/hosts).
       const { path, store } = createStore(g, { 'server.mode': 'public', 'server.directory': 'directory.example:22124', 'server.name': 'Garage' });
       await startDirectory(g, net);
-      const server = await startRiffbox(g, net, { db: path });
+      // 48 h and 15 min shrunk to 1.5 s and 2 s, to see the permanent flag appear with a re-registration.
+      const server = await startRiffbox(g, net, { db: path, timings: 'permanentAfterMs=1500,reregisterMs=2000' });
       const reg = await waitForStatus(server.rpc, 'registered', 5000);
       assert.equal(reg.directoryIp, ADDR.directory);
       await waitForList(g, net, 'friend', (l) => !!listed(l, 'Garage'), 5000);
@@ -190,6 +191,9 @@ describe('public mode without a port forward', { skip, timeout: 240_000 }, () =>
       // A new name goes to the directory at once, not with the next 15-minute refresh.
       assert.equal(await server.rpc.call('jamulusserver/setServerName', { serverName: 'Garage Two' }), 'ok');
       await waitForList(g, net, 'friend', (l) => !!listed(l, 'Garage Two') && !listed(l, 'Garage'), 3000);
+
+      // Continuously registered for longer than permanentAfterMs: the next refresh says permanent.
+      await waitForList(g, net, 'friend', (l) => listed(l, 'Garage Two')?.permanent === true, 6000);
 
       // Shutdown unregisters too.
       await server.stop();
