@@ -1,4 +1,4 @@
-# riffbox_native: Opus custom codec, tick timer thread, ALSA PCM duplex.
+# riffbox_native: Opus custom codec, tick timer thread, ALSA PCM duplex, UDP socket + clock.
 # riffbox_opus is "bundled" (compile opus 1.3.1's CELT layer from vendor/opus, fetched by
 # scripts/build-native.mjs) or "system" (pkg-config opus >= 1.3.2, checked by that script).
 {
@@ -16,7 +16,9 @@
         "src/coalescing_notifier.cc",
         "src/tick_timer.cc",
         "src/alsa_duplex.cc",
-        "src/alsa_devices.cc"
+        "src/alsa_devices.cc",
+        "src/clock.cc",
+        "src/udp_socket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -1,5 +1,6 @@
 // riffbox_native: the parts of riffbox that must not stall on the JS event loop: the Opus
-// custom codec, the frame tick thread and ALSA duplex audio.
+// custom codec, the frame tick thread, ALSA duplex audio, and the UDP socket and monotonic clock
+// of the server engine's own loop.
 // Context-aware (N-API): every class keeps its state per instance, so the addon loads in any
 // number of worker threads.
 #include <napi.h>
@@ -7,10 +8,12 @@
 
 #include "alsa_devices.h"
 #include "alsa_duplex.h"
+#include "clock.h"
 #include "opus_decoder.h"
 #include "opus_encoder.h"
 #include "rt_thread.h"
 #include "tick_timer.h"
+#include "udp_socket.h"
 
 namespace {
 
@@ -35,12 +38,16 @@ Napi::Value SetThreadRealtime(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  riffbox::clockOriginNs();  // fix the origin when the addon first loads, not at first use
   exports.Set("OpusCustomEncoder", riffbox::OpusEncoderWrap::Define(env));
   exports.Set("OpusCustomDecoder", riffbox::OpusDecoderWrap::Define(env));
   exports.Set("TickTimer", riffbox::TickTimer::Define(env));
   exports.Set("AlsaDuplex", riffbox::AlsaDuplex::Define(env));
   exports.Set("listAlsaDevices", Napi::Function::New<riffbox::ListAlsaDevices>(env, "listAlsaDevices"));
   exports.Set("setThreadRealtime", Napi::Function::New<SetThreadRealtime>(env, "setThreadRealtime"));
+  exports.Set("NativeUdpSocket", riffbox::UdpSocket::Define(env));
+  exports.Set("monotonicNowNs", Napi::Function::New<riffbox::MonotonicNowNs>(env, "monotonicNowNs"));
+  exports.Set("monotonicOriginNs", Napi::Function::New<riffbox::MonotonicOriginNs>(env, "monotonicOriginNs"));
   exports.Set("opusVersion", Napi::Function::New<OpusVersion>(env, "opusVersion"));
   return exports;
 }

@@ -68,6 +68,66 @@ export interface NativeAlsaDeviceInfo {
   playbackChannels: number | null;
 }
 
+export interface NativeUdpSocketOptions {
+  /** 0 lets the OS choose; read the result from `port`. */
+  port: number;
+  /** IPv4 in dotted form; default '0.0.0.0'. IPv6 is not supported. */
+  address?: string;
+  /** SO_RCVBUF / SO_SNDBUF request (1 KiB…64 MiB); default: the kernel's. */
+  recvBufferBytes?: number;
+  sendBufferBytes?: number;
+  /** Datagrams read per receive() (1…1024); default 64. */
+  maxBatch?: number;
+  /** Bytes per receive slot (16…65536); longer datagrams are truncated. Default 2048. */
+  slotBytes?: number;
+  /** Datagrams queue() holds before flush() (1…1024); default 256. */
+  sendQueueLength?: number;
+}
+
+export interface NativeUdpStats {
+  received: number;
+  truncated: number;
+  receiveErrors: number;
+  sent: number;
+  /** Datagrams the kernel refused or that were dropped because the send buffer was full. */
+  sendErrors: number;
+  /** The part of sendErrors that were EAGAIN/ENOBUFS (send buffer full). */
+  sendBufferFull: number;
+  queueFull: number;
+  /** e.g. 'sendto: EACCES (Permission denied)'; null until an error happens. */
+  lastError: string | null;
+  lastErrorCode: string | null;
+}
+
+export interface NativeUdpSocket {
+  readonly port: number;
+  /** -1 once closed. */
+  readonly fd: number;
+  readonly closed: boolean;
+  readonly maxBatch: number;
+  readonly slotBytes: number;
+  readonly sendQueueLength: number;
+  /** What the kernel granted (it doubles requests for its bookkeeping). */
+  readonly recvBufferBytes: number;
+  readonly sendBufferBytes: number;
+  /** Whether IP_TOS 128 (DSCP CS4) was accepted. */
+  readonly dscp: boolean;
+  readonly recvData: Uint8Array;
+  readonly recvLengths: Int32Array;
+  readonly recvAddrs: Uint32Array;
+  readonly recvPorts: Uint16Array;
+  /** Datagrams waiting for flush(). */
+  readonly queued: number;
+  receive(): number;
+  queue(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
+  flush(): number;
+  sendTo(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
+  waitReadable(timeoutMs: number): boolean;
+  sleepUntil(deadlineNs: number, wakeOnReadable: boolean): boolean;
+  stats(): NativeUdpStats;
+  close(): void;
+}
+
 export interface NativeAddon {
   OpusCustomEncoder: new (frameSamples: number, channels: number, codedBytes: number) => NativeOpusCustomEncoder;
   OpusCustomDecoder: new (frameSamples: number, channels: number) => NativeOpusCustomDecoder;
@@ -77,6 +137,11 @@ export interface NativeAddon {
   opusVersion(): string;
   /** SCHED_FIFO for the calling thread (1…99); false where not permitted. */
   setThreadRealtime(priority: number): boolean;
+  NativeUdpSocket: new (options: NativeUdpSocketOptions) => NativeUdpSocket;
+  /** CLOCK_MONOTONIC in ns since a process-wide origin (see monotonicOriginNs). */
+  monotonicNowNs(): number;
+  /** The origin of monotonicNowNs() on the CLOCK_MONOTONIC (process.hrtime.bigint()) scale. */
+  monotonicOriginNs(): bigint;
 }
 
 // From dist/appliance/src/audio/ (compiled) up to the repository root.

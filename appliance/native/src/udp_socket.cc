@@ -1,0 +1,513 @@
+#include "udp_socket.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "args.h"
+#include "clock.h"
+#include "rt_thread.h"
+
+namespace riffbox {
+
+namespace {
+
+const char* const kWhere = "NativeUdpSocket";
+// UIO_MAXIOV: sendmmsg/recvmmsg handle at most this many messages per call.
+constexpr size_t kMaxBatch = 1024;
+constexpr size_t kMaxSlotBytes = 65536;
+constexpr int kMaxSocketBuffer = 64 << 20;
+// Blocking calls are bounded so a worker being terminated is never stuck for long: termination
+// cannot interrupt a thread blocked in the kernel.
+constexpr double kMaxWaitMs = 3600e3;
+constexpr double kMaxSleepAheadNs = 3600e9;
+// DSCP CS4 (the TOS byte 128), what Jamulus sets on its audio socket.
+constexpr int kTos = 128;
+
+std::string errnoName(int err) {
+  const char* name = strerrorname_np(err);
+  return name != nullptr ? std::string(name) : "errno " + std::to_string(err);
+}
+
+std::string ipv4String(uint32_t hostOrder) {
+  in_addr a{};
+  a.s_addr = htonl(hostOrder);
+  char buf[INET_ADDRSTRLEN];
+  return inet_ntop(AF_INET, &a, buf, sizeof buf) != nullptr ? std::string(buf) : std::string("?");
+}
+
+size_t alignUp(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+size_t optionalSize(Napi::Object opts, const char* key, size_t fallback, size_t min, size_t max) {
+  Napi::Value v = opts.Get(key);
+  if (v.IsUndefined()) return fallback;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!v.IsNumber() || !std::isfinite(d) || std::floor(d) != d || d < static_cast<double>(min) ||
+      d > static_cast<double>(max)) {
+    throwType(opts.Env(), std::string(kWhere) + ": options." + key + " must be an integer in " + std::to_string(min) +
+                              ".." + std::to_string(max));
+  }
+  return static_cast<size_t>(d);
+}
+
+uint32_t addrArg(const Napi::CallbackInfo& info, size_t index, const char* where) {
+  int64_t v = integerArg(info, index, where, "addr");
+  if (v < 0 || v > 0xffffffffLL) throwType(info.Env(), std::string(where) + ": addr must be an IPv4 address as a uint32");
+  return static_cast<uint32_t>(v);
+}
+
+uint16_t portArg(const Napi::CallbackInfo& info, size_t index, const char* where) {
+  int64_t v = integerArg(info, index, where, "port");
+  if (v < 0 || v > 65535) throwType(info.Env(), std::string(where) + ": port must be an integer in 0..65535");
+  return static_cast<uint16_t>(v);
+}
+
+// bytes, offset, length → the datagram's first byte and length, checked against the array.
+const uint8_t* datagramArgs(const Napi::CallbackInfo& info, const char* where, size_t* length) {
+  TypedView bytes = typedArrayArg(info, 0, napi_uint8_array, where, "bytes", "a Uint8Array");
+  int64_t offset = integerArg(info, 1, where, "offset");
+  int64_t len = integerArg(info, 2, where, "length");
+  if (offset < 0 || len < 0 || static_cast<uint64_t>(offset) + static_cast<uint64_t>(len) > bytes.length) {
+    throwType(info.Env(), std::string(where) + ": offset and length must lie within bytes (length " +
+                              std::to_string(bytes.length) + ")");
+  }
+  *length = static_cast<size_t>(len);
+  return static_cast<const uint8_t*>(bytes.data) + offset;
+}
+
+bool transientSendError(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS; }
+
+}  // namespace
+
+Napi::Function UdpSocket::Define(Napi::Env env) {
+  return DefineClass(env, "NativeUdpSocket",
+                     {
+                         InstanceMethod<&UdpSocket::Receive>("receive"),
+                         InstanceMethod<&UdpSocket::Queue>("queue"),
+                         InstanceMethod<&UdpSocket::Flush>("flush"),
+                         InstanceMethod<&UdpSocket::SendTo>("sendTo"),
+                         InstanceMethod<&UdpSocket::WaitReadable>("waitReadable"),
+                         InstanceMethod<&UdpSocket::SleepUntil>("sleepUntil"),
+                         InstanceMethod<&UdpSocket::Stats>("stats"),
+                         InstanceMethod<&UdpSocket::Close>("close"),
+                         InstanceAccessor<&UdpSocket::Queued>("queued"),
+                         InstanceAccessor<&UdpSocket::Closed>("closed"),
+                         InstanceAccessor<&UdpSocket::Fd>("fd"),
+                     });
+}
+
+void UdpSocket::ParseOptions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throwType(env, std::string(kWhere) + ": options must be an object");
+  Napi::Object opts = info[0].As<Napi::Object>();
+  Napi::Value port = opts.Get("port");
+  double p = port.IsNumber() ? port.As<Napi::Number>().DoubleValue() : -1;
+  if (!port.IsNumber() || std::floor(p) != p || p < 0 || p > 65535) {
+    throwType(env, std::string(kWhere) + ": options.port must be an integer in 0..65535");
+  }
+  requestedPort_ = static_cast<uint16_t>(p);
+  Napi::Value address = opts.Get("address");
+  if (!address.IsUndefined()) {
+    in_addr a{};
+    if (!address.IsString() || inet_pton(AF_INET, address.As<Napi::String>().Utf8Value().c_str(), &a) != 1) {
+      throwType(env, std::string(kWhere) + ": options.address must be an IPv4 address in dotted form (IPv6 is not supported)");
+    }
+    bindAddr_ = ntohl(a.s_addr);
+  }
+  recvBufferBytes_ = static_cast<int>(optionalSize(opts, "recvBufferBytes", 0, 1024, kMaxSocketBuffer));
+  sendBufferBytes_ = static_cast<int>(optionalSize(opts, "sendBufferBytes", 0, 1024, kMaxSocketBuffer));
+  maxBatch_ = optionalSize(opts, "maxBatch", 64, 1, kMaxBatch);
+  slotBytes_ = optionalSize(opts, "slotBytes", 2048, 16, kMaxSlotBytes);
+  sendQueueLength_ = optionalSize(opts, "sendQueueLength", 256, 1, kMaxBatch);
+}
+
+UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocket>(info) {
+  Napi::Env env = info.Env();
+  env_ = env;
+  ParseOptions(info);
+  OpenAndBind(env);
+  try {
+    SetupRecv(env, info.This().As<Napi::Object>());
+    SetupSend();
+    if (napi_add_env_cleanup_hook(env, &UdpSocket::EnvCleanup, this) != napi_ok) {
+      throw Napi::Error::New(env, std::string(kWhere) + ": napi_add_env_cleanup_hook failed");
+    }
+  } catch (...) {
+    // A constructor that throws never runs the destructor: close here or the fds leak.
+    CloseFds();
+    throw;
+  }
+  cleanupHookAdded_ = true;
+}
+
+void UdpSocket::OpenAndBind(Napi::Env env) {
+  auto fail = [&](const char* syscall, int err, const std::string& detail) {
+    CloseFds();
+    Napi::Error e = Napi::Error::New(env, std::string(kWhere) + ": " + syscall + " " + detail + ": " + errnoName(err) +
+                                              " (" + std::strerror(err) + ")");
+    e.Set("code", Napi::String::New(env, errnoName(err)));
+    e.Set("syscall", Napi::String::New(env, syscall));
+    e.Set("address", Napi::String::New(env, ipv4String(bindAddr_)));
+    e.Set("port", Napi::Number::New(env, requestedPort_));
+    throw e;
+  };
+  const std::string where = ipv4String(bindAddr_) + ":" + std::to_string(requestedPort_);
+
+  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) fail("socket", errno, "udp4");
+  // The FORCE variants pass net.core.[rw]mem_max when the process may (CAP_NET_ADMIN); the plain
+  // ones are capped there silently. The kernel doubles the value for its bookkeeping; the
+  // properties report what it granted.
+  if (recvBufferBytes_ > 0 && setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &recvBufferBytes_, sizeof(int)) != 0 &&
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &recvBufferBytes_, sizeof(int)) != 0) {
+    fail("setsockopt", errno, "SO_RCVBUF");
+  }
+  if (sendBufferBytes_ > 0 && setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &sendBufferBytes_, sizeof(int)) != 0 &&
+      setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sendBufferBytes_, sizeof(int)) != 0) {
+    fail("setsockopt", errno, "SO_SNDBUF");
+  }
+  // Best effort, like Jamulus: some networks and sandboxes refuse it and audio works anyway.
+  dscp_ = setsockopt(fd_, IPPROTO_IP, IP_TOS, &kTos, sizeof kTos) == 0;
+
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(bindAddr_);
+  sa.sin_port = htons(requestedPort_);
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) fail("bind", errno, where);
+  socklen_t len = sizeof sa;
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) fail("getsockname", errno, where);
+  port_ = ntohs(sa.sin_port);
+  socklen_t optLen = sizeof(int);
+  if (getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &actualRecvBuffer_, &optLen) != 0) fail("getsockopt", errno, "SO_RCVBUF");
+  optLen = sizeof(int);
+  if (getsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &actualSendBuffer_, &optLen) != 0) fail("getsockopt", errno, "SO_SNDBUF");
+
+  timerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (timerFd_ < 0) fail("timerfd_create", errno, "CLOCK_MONOTONIC");
+}
+
+void UdpSocket::SetupRecv(Napi::Env env, Napi::Object self) {
+  const size_t dataBytes = maxBatch_ * slotBytes_;
+  const size_t lengthsAt = alignUp(dataBytes, 8);
+  const size_t addrsAt = lengthsAt + alignUp(maxBatch_ * sizeof(int32_t), 8);
+  const size_t portsAt = addrsAt + alignUp(maxBatch_ * sizeof(uint32_t), 8);
+  const size_t total = portsAt + alignUp(maxBatch_ * sizeof(uint16_t), 8);
+  recvBlock_ = std::make_shared<RecvBlock>(total);
+  uint8_t* base = recvBlock_->bytes.get();
+  recvData_ = base;
+  recvLengths_ = reinterpret_cast<int32_t*>(base + lengthsAt);
+  recvAddrs_ = reinterpret_cast<uint32_t*>(base + addrsAt);
+  recvPorts_ = reinterpret_cast<uint16_t*>(base + portsAt);
+
+  auto* keepAlive = new std::shared_ptr<RecvBlock>(recvBlock_);
+  Napi::ArrayBuffer buffer;
+  try {
+    buffer = Napi::ArrayBuffer::New(
+        env, base, total, [](Napi::Env, void*, std::shared_ptr<RecvBlock>* hint) { delete hint; }, keepAlive);
+  } catch (...) {
+    delete keepAlive;
+    throw;
+  }
+  auto data = Napi::Uint8Array::New(env, dataBytes, buffer, 0);
+  auto lengths = Napi::Int32Array::New(env, maxBatch_, buffer, lengthsAt);
+  auto addrs = Napi::Uint32Array::New(env, maxBatch_, buffer, addrsAt);
+  auto ports = Napi::Uint16Array::New(env, maxBatch_, buffer, portsAt);
+  // Plain read-only own properties: JS reads them without a call into the addon.
+  self.DefineProperties({
+      Napi::PropertyDescriptor::Value("port", Napi::Number::New(env, port_), napi_enumerable),
+      Napi::PropertyDescriptor::Value("recvData", data, napi_enumerable),
+      Napi::PropertyDescriptor::Value("recvLengths", lengths, napi_enumerable),
+      Napi::PropertyDescriptor::Value("recvAddrs", addrs, napi_enumerable),
+      Napi::PropertyDescriptor::Value("recvPorts", ports, napi_enumerable),
+      Napi::PropertyDescriptor::Value("maxBatch", Napi::Number::New(env, static_cast<double>(maxBatch_)), napi_enumerable),
+      Napi::PropertyDescriptor::Value("slotBytes", Napi::Number::New(env, static_cast<double>(slotBytes_)), napi_enumerable),
+      Napi::PropertyDescriptor::Value("sendQueueLength", Napi::Number::New(env, static_cast<double>(sendQueueLength_)),
+                                      napi_enumerable),
+      Napi::PropertyDescriptor::Value("recvBufferBytes", Napi::Number::New(env, actualRecvBuffer_), napi_enumerable),
+      Napi::PropertyDescriptor::Value("sendBufferBytes", Napi::Number::New(env, actualSendBuffer_), napi_enumerable),
+      Napi::PropertyDescriptor::Value("dscp", Napi::Boolean::New(env, dscp_), napi_enumerable),
+  });
+
+  recvMsgs_.assign(maxBatch_, mmsghdr{});
+  recvIov_.assign(maxBatch_, iovec{});
+  recvNames_.assign(maxBatch_, sockaddr_in{});
+  for (size_t k = 0; k < maxBatch_; k++) {
+    recvIov_[k].iov_base = recvData_ + k * slotBytes_;
+    recvIov_[k].iov_len = slotBytes_;
+    msghdr& h = recvMsgs_[k].msg_hdr;
+    h.msg_name = &recvNames_[k];
+    h.msg_namelen = sizeof(sockaddr_in);
+    h.msg_iov = &recvIov_[k];
+    h.msg_iovlen = 1;
+  }
+}
+
+void UdpSocket::SetupSend() {
+  sendArena_.assign(sendQueueLength_ * slotBytes_, 0);
+  sendMsgs_.assign(sendQueueLength_, mmsghdr{});
+  sendIov_.assign(sendQueueLength_, iovec{});
+  sendNames_.assign(sendQueueLength_, sockaddr_in{});
+  for (size_t k = 0; k < sendQueueLength_; k++) {
+    sendNames_[k].sin_family = AF_INET;
+    msghdr& h = sendMsgs_[k].msg_hdr;
+    h.msg_name = &sendNames_[k];
+    h.msg_namelen = sizeof(sockaddr_in);
+    h.msg_iov = &sendIov_[k];
+    h.msg_iovlen = 1;
+  }
+}
+
+UdpSocket::~UdpSocket() {
+  CloseFds();
+  if (cleanupHookAdded_) {
+    napi_remove_env_cleanup_hook(env_, &UdpSocket::EnvCleanup, this);
+    cleanupHookAdded_ = false;
+  }
+}
+
+void UdpSocket::EnvCleanup(void* arg) {
+  auto* self = static_cast<UdpSocket*>(arg);
+  // The env is walking its hook list: do not remove ourselves from it.
+  self->cleanupHookAdded_ = false;
+  self->CloseFds();
+}
+
+void UdpSocket::CloseFds() {
+  // close() on Linux frees the descriptor even when it reports an error, so there is nothing
+  // to retry; the errors it can report (EIO, EINTR) mean nothing for a socket or a timerfd.
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (timerFd_ >= 0) {
+    ::close(timerFd_);
+    timerFd_ = -1;
+  }
+  sendCount_ = 0;
+  sendUsed_ = 0;
+}
+
+void UdpSocket::Close(const Napi::CallbackInfo& info) {
+  CloseFds();
+  if (cleanupHookAdded_) {
+    napi_remove_env_cleanup_hook(env_, &UdpSocket::EnvCleanup, this);
+    cleanupHookAdded_ = false;
+  }
+}
+
+void UdpSocket::RequireOpen(Napi::Env env, const char* where) const {
+  if (fd_ < 0) throw Napi::Error::New(env, std::string(kWhere) + "." + where + "(): the socket is closed");
+}
+
+void UdpSocket::NoteError(const char* syscall, int err) {
+  lastErrorSyscall_ = syscall;
+  lastErrno_ = err;
+}
+
+Napi::Value UdpSocket::Receive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireOpen(env, "receive");
+  // The kernel shrinks msg_namelen to what it wrote; put it back on the slots used last time.
+  for (size_t k = 0; k < lastReceived_; k++) recvMsgs_[k].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+  int n;
+  do {
+    // MSG_TRUNC: msg_len is the datagram's real length even when the slot was too small.
+    n = recvmmsg(fd_, recvMsgs_.data(), static_cast<unsigned>(maxBatch_), MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    lastReceived_ = 0;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      receiveErrors_++;
+      NoteError("recvmmsg", errno);
+    }
+    return Napi::Number::New(env, 0);
+  }
+  lastReceived_ = static_cast<size_t>(n);
+  for (int k = 0; k < n; k++) {
+    const unsigned len = recvMsgs_[k].msg_len;
+    recvLengths_[k] = static_cast<int32_t>(len);
+    if (len > slotBytes_) truncated_++;
+    recvAddrs_[k] = ntohl(recvNames_[k].sin_addr.s_addr);
+    recvPorts_[k] = ntohs(recvNames_[k].sin_port);
+  }
+  received_ += static_cast<uint64_t>(n);
+  return Napi::Number::New(env, n);
+}
+
+Napi::Value UdpSocket::Queue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t length;
+  const uint8_t* src = datagramArgs(info, "NativeUdpSocket.queue", &length);
+  uint32_t addr = addrArg(info, 3, "NativeUdpSocket.queue");
+  uint16_t port = portArg(info, 4, "NativeUdpSocket.queue");
+  RequireOpen(env, "queue");
+  if (sendCount_ == sendQueueLength_ || length > sendArena_.size() - sendUsed_) {
+    queueFull_++;
+    return Napi::Boolean::New(env, false);
+  }
+  uint8_t* dst = sendArena_.data() + sendUsed_;
+  if (length > 0) std::memcpy(dst, src, length);
+  sendUsed_ += length;
+  sendIov_[sendCount_].iov_base = dst;
+  sendIov_[sendCount_].iov_len = length;
+  sendNames_[sendCount_].sin_addr.s_addr = htonl(addr);
+  sendNames_[sendCount_].sin_port = htons(port);
+  sendCount_++;
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value UdpSocket::Flush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireOpen(env, "flush");
+  size_t next = 0;
+  size_t sent = 0;
+  while (next < sendCount_) {
+    int n = sendmmsg(fd_, &sendMsgs_[next], static_cast<unsigned>(sendCount_ - next), MSG_DONTWAIT);
+    if (n > 0) {
+      next += static_cast<size_t>(n);
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    int err = n < 0 ? errno : EAGAIN;
+    if (err == EINTR) continue;
+    NoteError("sendmmsg", err);
+    if (transientSendError(err)) {
+      // The send buffer is full: retrying now would spin, and audio queued for this tick is
+      // worthless by the next one.
+      const size_t dropped = sendCount_ - next;
+      sendErrors_ += dropped;
+      sendBufferFull_ += dropped;
+      break;
+    }
+    // The error belongs to this datagram (its destination was refused, too long, ...): skip
+    // it so the rest of the batch still goes out.
+    sendErrors_++;
+    next++;
+  }
+  sent_ += sent;
+  sendCount_ = 0;
+  sendUsed_ = 0;
+  return Napi::Number::New(env, static_cast<double>(sent));
+}
+
+Napi::Value UdpSocket::SendTo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t length;
+  const uint8_t* src = datagramArgs(info, "NativeUdpSocket.sendTo", &length);
+  uint32_t addr = addrArg(info, 3, "NativeUdpSocket.sendTo");
+  uint16_t port = portArg(info, 4, "NativeUdpSocket.sendTo");
+  RequireOpen(env, "sendTo");
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(addr);
+  to.sin_port = htons(port);
+  ssize_t n;
+  do {
+    n = sendto(fd_, src, length, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    sendErrors_++;
+    if (transientSendError(errno)) sendBufferFull_++;
+    NoteError("sendto", errno);
+    return Napi::Boolean::New(env, false);
+  }
+  sent_++;
+  return Napi::Boolean::New(env, true);
+}
+
+Napi::Value UdpSocket::WaitReadable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throwType(env, "NativeUdpSocket.waitReadable: timeoutMs must be a number");
+  double timeoutMs = info[0].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(timeoutMs) || timeoutMs < 0 || timeoutMs > kMaxWaitMs) {
+    throwType(env, "NativeUdpSocket.waitReadable: timeoutMs must be in 0..3600000");
+  }
+  RequireOpen(env, "waitReadable");
+  const uint64_t deadline = monotonicNs() + static_cast<uint64_t>(timeoutMs * 1e6);
+  pollfd p{fd_, POLLIN, 0};
+  for (;;) {
+    const uint64_t now = monotonicNs();
+    const timespec left = toTimespec(deadline > now ? deadline - now : 0);
+    int rc = ppoll(&p, 1, &left, nullptr);
+    if (rc > 0) return Napi::Boolean::New(env, true);
+    if (rc == 0) return Napi::Boolean::New(env, false);
+    if (errno != EINTR) {
+      int err = errno;
+      throw Napi::Error::New(env, std::string("NativeUdpSocket.waitReadable: ppoll: ") + errnoName(err) + " (" +
+                                      std::strerror(err) + ")");
+    }
+  }
+}
+
+Napi::Value UdpSocket::SleepUntil(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throwType(env, "NativeUdpSocket.sleepUntil: deadlineNs must be a number (monotonicNowNs() scale)");
+  if (!info[1].IsBoolean()) throwType(env, "NativeUdpSocket.sleepUntil: wakeOnReadable must be a boolean");
+  const double deadline = info[0].As<Napi::Number>().DoubleValue();
+  const bool wakeOnReadable = info[1].As<Napi::Boolean>().Value();
+  const uint64_t origin = clockOriginNs();
+  const double nowRel = static_cast<double>(monotonicNs() - origin);
+  if (!std::isfinite(deadline) || deadline - nowRel > kMaxSleepAheadNs) {
+    throwType(env, "NativeUdpSocket.sleepUntil: deadlineNs must be finite and at most an hour ahead");
+  }
+  RequireOpen(env, "sleepUntil");
+  if (deadline <= nowRel) return Napi::Boolean::New(env, false);
+
+  // An absolute timerfd deadline fires with no timer slack (clock_nanosleep and ppoll get 50 µs
+  // of slack on a SCHED_OTHER thread), and re-arming it clears an expiry nobody read.
+  itimerspec spec{};
+  spec.it_value = toTimespec(origin + static_cast<uint64_t>(std::llround(deadline)));
+  if (timerfd_settime(timerFd_, TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
+    int err = errno;
+    throw Napi::Error::New(env, std::string("NativeUdpSocket.sleepUntil: timerfd_settime: ") + errnoName(err) + " (" +
+                                    std::strerror(err) + ")");
+  }
+  pollfd fds[2] = {{timerFd_, POLLIN, 0}, {fd_, POLLIN, 0}};
+  for (;;) {
+    int rc = poll(fds, wakeOnReadable ? 2 : 1, -1);
+    if (rc > 0) return Napi::Boolean::New(env, wakeOnReadable && fds[1].revents != 0);
+    if (rc < 0 && errno != EINTR) {
+      int err = errno;
+      throw Napi::Error::New(env, std::string("NativeUdpSocket.sleepUntil: poll: ") + errnoName(err) + " (" +
+                                      std::strerror(err) + ")");
+    }
+  }
+}
+
+Napi::Value UdpSocket::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("received", Napi::Number::New(env, static_cast<double>(received_)));
+  o.Set("truncated", Napi::Number::New(env, static_cast<double>(truncated_)));
+  o.Set("receiveErrors", Napi::Number::New(env, static_cast<double>(receiveErrors_)));
+  o.Set("sent", Napi::Number::New(env, static_cast<double>(sent_)));
+  o.Set("sendErrors", Napi::Number::New(env, static_cast<double>(sendErrors_)));
+  o.Set("sendBufferFull", Napi::Number::New(env, static_cast<double>(sendBufferFull_)));
+  o.Set("queueFull", Napi::Number::New(env, static_cast<double>(queueFull_)));
+  if (lastErrorSyscall_ != nullptr) {
+    o.Set("lastError", Napi::String::New(env, std::string(lastErrorSyscall_) + ": " + errnoName(lastErrno_) + " (" +
+                                                  std::strerror(lastErrno_) + ")"));
+    o.Set("lastErrorCode", Napi::String::New(env, errnoName(lastErrno_)));
+  } else {
+    o.Set("lastError", env.Null());
+    o.Set("lastErrorCode", env.Null());
+  }
+  return o;
+}
+
+Napi::Value UdpSocket::Queued(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(sendCount_));
+}
+
+Napi::Value UdpSocket::Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), fd_ < 0); }
+
+Napi::Value UdpSocket::Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+
+}  // namespace riffbox

@@ -1,0 +1,106 @@
+// UdpSocket: a non-blocking IPv4 UDP socket for a dedicated engine loop that owns its thread.
+// Receives in batches with recvmmsg into one preallocated block that JS reads through typed
+// arrays created once; sends by copying datagrams into a preallocated queue and handing the
+// whole queue to sendmmsg. The thread sleeps to absolute CLOCK_MONOTONIC deadlines on a
+// timerfd (no timer slack, unlike clock_nanosleep or ppoll for a SCHED_OTHER thread), waking
+// early when the socket turns readable if asked.
+// No call after construction allocates or creates a JS object, except stats(). Network errors
+// are counted, never thrown; only argument mistakes (TypeError) and use after close() throw.
+// All state is per instance, so it works in any worker; it owns no thread.
+#pragma once
+#include <napi.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace riffbox {
+
+class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit UdpSocket(const Napi::CallbackInfo& info);
+  ~UdpSocket() override;
+
+ private:
+  // The receive block (data, lengths, addresses, ports) is shared between this object and the
+  // external ArrayBuffer behind the JS views: whichever is collected last frees it, so a view
+  // kept past close() or past the socket's collection never points at freed memory.
+  struct RecvBlock {
+    explicit RecvBlock(size_t bytes) : bytes(new uint8_t[bytes]()) {}
+    std::unique_ptr<uint8_t[]> bytes;
+  };
+
+  static void EnvCleanup(void* arg);
+
+  Napi::Value Receive(const Napi::CallbackInfo& info);
+  Napi::Value Queue(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value SendTo(const Napi::CallbackInfo& info);
+  Napi::Value WaitReadable(const Napi::CallbackInfo& info);
+  Napi::Value SleepUntil(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Queued(const Napi::CallbackInfo& info);
+  Napi::Value Closed(const Napi::CallbackInfo& info);
+  Napi::Value Fd(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
+
+  void ParseOptions(const Napi::CallbackInfo& info);
+  void OpenAndBind(Napi::Env env);
+  void SetupRecv(Napi::Env env, Napi::Object self);
+  void SetupSend();
+  void RequireOpen(Napi::Env env, const char* where) const;
+  void NoteError(const char* syscall, int err);
+  void CloseFds();
+
+  // Options, fixed at construction.
+  uint32_t bindAddr_ = INADDR_ANY;  // host order
+  uint16_t requestedPort_ = 0;
+  int recvBufferBytes_ = 0;  // 0: leave the kernel default
+  int sendBufferBytes_ = 0;
+  size_t maxBatch_ = 64;
+  size_t slotBytes_ = 2048;
+  size_t sendQueueLength_ = 256;
+
+  int fd_ = -1;
+  int timerFd_ = -1;
+  uint16_t port_ = 0;
+  bool dscp_ = false;
+  int actualRecvBuffer_ = 0;
+  int actualSendBuffer_ = 0;
+
+  std::shared_ptr<RecvBlock> recvBlock_;
+  uint8_t* recvData_ = nullptr;
+  int32_t* recvLengths_ = nullptr;
+  uint32_t* recvAddrs_ = nullptr;
+  uint16_t* recvPorts_ = nullptr;
+  std::vector<mmsghdr> recvMsgs_;
+  std::vector<iovec> recvIov_;
+  std::vector<sockaddr_in> recvNames_;
+  size_t lastReceived_ = 0;
+
+  std::vector<uint8_t> sendArena_;
+  std::vector<mmsghdr> sendMsgs_;
+  std::vector<iovec> sendIov_;
+  std::vector<sockaddr_in> sendNames_;
+  size_t sendCount_ = 0;
+  size_t sendUsed_ = 0;  // bytes of sendArena_ taken by queued datagrams
+
+  uint64_t received_ = 0;
+  uint64_t truncated_ = 0;
+  uint64_t receiveErrors_ = 0;
+  uint64_t sent_ = 0;
+  uint64_t sendErrors_ = 0;
+  uint64_t sendBufferFull_ = 0;
+  uint64_t queueFull_ = 0;
+  // The last error as (syscall, errno): formatted only in stats(), so the hot path builds no string.
+  const char* lastErrorSyscall_ = nullptr;
+  int lastErrno_ = 0;
+
+  napi_env env_ = nullptr;
+  bool cleanupHookAdded_ = false;
+};
+
+}  // namespace riffbox
