@@ -2,6 +2,7 @@
 // the handlers of each page in routes/ (Express's route-separation example).
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import type { SettingsStore } from '../../appliance/src/settings/index.js';
 import type { AdminDeps } from './deps.js';
 import { createEnv, PUBLIC_DIR } from './render.js';
@@ -32,6 +33,8 @@ export interface AdminApp {
 }
 
 const HTMX = createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js');
+// htmx ships a gzipped copy: 16 kB instead of 50 kB over a phone's Wi-Fi, with no compression at run time.
+const HTMX_GZ = existsSync(`${HTMX}.gz`) ? `${HTMX}.gz` : null;
 
 type Handler = (req: Request, res: Response) => unknown;
 /** Express 5 forwards rejected promises to the error handler; this keeps handlers' return types loose. */
@@ -59,7 +62,16 @@ export function createApp(o: AdminAppOptions): AdminApp {
   app.locals.nunjucks = createEnv();
 
   app.use(securityHeaders);
-  app.get('/static/htmx.min.js', (_req, res) => res.sendFile(HTMX, { maxAge: '1d' }));
+  app.get('/static/htmx.min.js', (req, res) => {
+    res.vary('Accept-Encoding');
+    if (HTMX_GZ && /\bgzip\b/.test(req.get('accept-encoding') ?? '')) {
+      res.set('Content-Encoding', 'gzip');
+      res.type('application/javascript');
+      res.sendFile(HTMX_GZ, { maxAge: '1d' });
+    } else {
+      res.sendFile(HTMX, { maxAge: '1d' });
+    }
+  });
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
   app.use('/system/restore', express.raw({ type: 'multipart/form-data', limit: '512kb' }));

@@ -2,6 +2,7 @@
 // developer's machine is never reconfigured. The bash wrapper (overlays/.../riffbox-apply) decides
 // the mode and has already refused anything but a fixed verb.
 import { readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export interface ApplyContext {
@@ -20,6 +21,11 @@ export interface ApplyContext {
 function inPrivateNetns(): boolean {
   try {
     return readlinkSync('/proc/self/ns/net') !== readlinkSync('/proc/1/ns/net');
+  } catch {
+    // Containers hide PID 1's namespace; a named namespace (`ip netns add`) still identifies itself.
+  }
+  try {
+    return execFileSync('ip', ['netns', 'identify'], { encoding: 'utf8', timeout: 3000 }).trim() !== '';
   } catch {
     return false;
   }
