@@ -265,9 +265,13 @@ test('a full send queue refuses and counts; a refused datagram in a batch does n
     assert.equal(tx.queue(Uint8Array.of(9), 0, 1, LOOPBACK, port), false);
     assert.equal(tx.stats().queueFull, 1);
     assert.equal(tx.flush(), 4);
-    // The queue's bytes (4 × 64) bound it as well as its length.
-    assert.equal(tx.queue(new Uint8Array(200), 0, 200, LOOPBACK, port), true);
-    assert.equal(tx.queue(new Uint8Array(100), 0, 100, LOOPBACK, port), false);
+    // A datagram longer than a slot cannot be queued (sendTo can send it).
+    assert.equal(tx.queue(new Uint8Array(65), 0, 65, LOOPBACK, port), false);
+    let st = tx.stats();
+    assert.equal(st.sendErrors, 1);
+    assert.equal(st.lastErrorCode, 'EMSGSIZE');
+    assert.equal(tx.queued, 0);
+    assert.equal(tx.queue(new Uint8Array(64).fill(5), 0, 64, LOOPBACK, port), true);
     assert.equal(tx.flush(), 1);
 
     // Port 0 is refused by the kernel (EINVAL) for that datagram only.
@@ -275,13 +279,47 @@ test('a full send queue refuses and counts; a refused datagram in a batch does n
     tx.queue(Uint8Array.of(11), 0, 1, LOOPBACK, 0);
     tx.queue(Uint8Array.of(12), 0, 1, LOOPBACK, port);
     assert.equal(tx.flush(), 2);
-    const st = tx.stats();
-    assert.equal(st.sendErrors, 1);
+    st = tx.stats();
+    assert.equal(st.sendErrors, 2);
     assert.equal(st.lastErrorCode, 'EINVAL');
     assert.match(st.lastError ?? '', /^sendmmsg: EINVAL/);
     const deadline = Date.now() + 2000;
     while (got.length < 7 && Date.now() < deadline) await sleep(10);
-    assert.deepEqual(got, [0, 1, 2, 3, 0, 10, 12]);
+    assert.deepEqual(got, [0, 1, 2, 3, 5, 10, 12]);
+  } finally {
+    tx.close();
+    await closeDgram(rx);
+  }
+});
+
+test('slots written directly and sent with flush(count) arrive; a slot with a bad length is skipped', async () => {
+  const tx = new NativeUdpSocket({ port: 0, address: '127.0.0.1', sendQueueLength: 8, slotBytes: 256 });
+  const rx = await dgramSocket();
+  try {
+    assert.equal(tx.sendData.length, 8 * 256);
+    assert.equal(tx.sendLengths.length, 8);
+    const got: Buffer[] = [];
+    rx.on('message', (msg) => got.push(msg));
+    const port = rx.address().port;
+    // One queue()d datagram in slot 0, then slots 1..3 written in place.
+    assert.equal(tx.queue(patterned(0, 40), 0, 40, LOOPBACK, port), true);
+    for (let k = 1; k <= 3; k++) {
+      tx.sendData.set(patterned(k, 100 + k), k * tx.slotBytes);
+      tx.sendLengths[k] = 100 + k;
+      tx.sendAddrs[k] = LOOPBACK;
+      tx.sendPorts[k] = port;
+    }
+    tx.sendLengths[2] = 257; // longer than a slot: must not be sent
+    assert.equal(tx.flush(4), 3);
+    assert.equal(tx.queued, 0);
+    const st = tx.stats();
+    assert.equal(st.sent, 3);
+    assert.equal(st.sendErrors, 1);
+    assert.equal(st.lastError, 'flush: EMSGSIZE (Message too long)');
+    const deadline = Date.now() + 2000;
+    while (got.length < 3 && Date.now() < deadline) await sleep(10);
+    assert.deepEqual(got.map((b) => new Uint8Array(b)), [patterned(0, 40), patterned(1, 101), patterned(3, 103)]);
+    assert.equal(tx.flush(0), 0);
   } finally {
     tx.close();
     await closeDgram(rx);
@@ -451,9 +489,15 @@ test('wrong argument types and ranges throw TypeError with a clear message', () 
       name: 'TypeError',
       message: 'NativeUdpSocket.queue: offset and length must lie within bytes (length 4)',
     });
-    assert.throws(() => s.queue(new Uint8Array(4), 0, 4, -1, 9), { name: 'TypeError', message: 'NativeUdpSocket.queue: addr must be an IPv4 address as a uint32' });
+    assert.throws(() => s.queue(new Uint8Array(4), 0, 4, -1, 9), {
+      name: 'TypeError',
+      message: 'NativeUdpSocket.queue: addr must be an integer in 0..2^32-1 (IPv4 as a uint32)',
+    });
     assert.throws(() => s.queue(new Uint8Array(4), 0, 4, LOOPBACK, 70000), { name: 'TypeError', message: 'NativeUdpSocket.queue: port must be an integer in 0..65535' });
-    assert.throws(() => s.queue(new Uint8Array(4), 0.5, 1, LOOPBACK, 9), { name: 'TypeError', message: 'NativeUdpSocket.queue: offset must be an integer' });
+    assert.throws(() => s.queue(new Uint8Array(4), 0.5, 1, LOOPBACK, 9), { name: 'TypeError', message: 'NativeUdpSocket.queue: offset must be an integer in 0..2^53' });
+    assert.throws(() => any.queue!(new Uint8Array(4), 0, 4, LOOPBACK), { name: 'TypeError', message: 'NativeUdpSocket.queue: port must be a number' });
+    assert.throws(() => any.flush!('2'), { name: 'TypeError', message: 'NativeUdpSocket.flush: count must be a number' });
+    assert.throws(() => s.flush(s.sendQueueLength + 1), { name: 'TypeError', message: 'NativeUdpSocket.flush: count must be an integer in 0..sendQueueLength' });
     assert.throws(() => any.waitReadable!('10'), { name: 'TypeError', message: 'NativeUdpSocket.waitReadable: timeoutMs must be a number' });
     assert.throws(() => s.waitReadable(-1), { name: 'TypeError', message: 'NativeUdpSocket.waitReadable: timeoutMs must be in 0..3600000' });
     assert.throws(() => any.sleepUntil!(0, 1), { name: 'TypeError', message: 'NativeUdpSocket.sleepUntil: wakeOnReadable must be a boolean' });

@@ -57,29 +57,53 @@ size_t optionalSize(Napi::Object opts, const char* key, size_t fallback, size_t 
   return static_cast<size_t>(d);
 }
 
-uint32_t addrArg(const Napi::CallbackInfo& info, size_t index, const char* where) {
-  int64_t v = integerArg(info, index, where, "addr");
-  if (v < 0 || v > 0xffffffffLL) throwType(info.Env(), std::string(where) + ": addr must be an IPv4 address as a uint32");
-  return static_cast<uint32_t>(v);
-}
-
-uint16_t portArg(const Napi::CallbackInfo& info, size_t index, const char* where) {
-  int64_t v = integerArg(info, index, where, "port");
-  if (v < 0 || v > 65535) throwType(info.Env(), std::string(where) + ": port must be an integer in 0..65535");
-  return static_cast<uint16_t>(v);
-}
-
-// bytes, offset, length → the datagram's first byte and length, checked against the array.
-const uint8_t* datagramArgs(const Napi::CallbackInfo& info, const char* where, size_t* length) {
-  TypedView bytes = typedArrayArg(info, 0, napi_uint8_array, where, "bytes", "a Uint8Array");
-  int64_t offset = integerArg(info, 1, where, "offset");
-  int64_t len = integerArg(info, 2, where, "length");
-  if (offset < 0 || len < 0 || static_cast<uint64_t>(offset) + static_cast<uint64_t>(len) > bytes.length) {
-    throwType(info.Env(), std::string(where) + ": offset and length must lie within bytes (length " +
-                              std::to_string(bytes.length) + ")");
+// The per-datagram paths check arguments with one napi call each (napi_get_value_double and
+// napi_get_typedarray_info refuse wrong types themselves), not a type query plus a read.
+double numberArg(const Napi::CallbackInfo& info, size_t index, const char* where, const char* name) {
+  double d;
+  if (napi_get_value_double(info.Env(), info[index], &d) != napi_ok) {
+    throwType(info.Env(), std::string(where) + ": " + name + " must be a number");
   }
-  *length = static_cast<size_t>(len);
-  return static_cast<const uint8_t*>(bytes.data) + offset;
+  return d;
+}
+
+double integerIn(const Napi::CallbackInfo& info, size_t index, const char* where, const char* name, double max,
+                 const char* range) {
+  double d = numberArg(info, index, where, name);
+  if (!(d >= 0 && d <= max) || std::floor(d) != d) {
+    throwType(info.Env(), std::string(where) + ": " + name + " must be an integer in " + range);
+  }
+  return d;
+}
+
+// bytes, offset, length, addr, port → a datagram and its destination, checked.
+struct DatagramArgs {
+  const uint8_t* data;
+  size_t length;
+  uint32_t addr;
+  uint16_t port;
+};
+
+DatagramArgs datagramArgs(const Napi::CallbackInfo& info, const char* where) {
+  napi_typedarray_type type;
+  size_t byteLength;
+  void* data;
+  if (napi_get_typedarray_info(info.Env(), info[0], &type, &byteLength, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
+    throwType(info.Env(), std::string(where) + ": bytes must be a Uint8Array");
+  }
+  const double offset = integerIn(info, 1, where, "offset", 9007199254740991.0, "0..2^53");
+  const double length = integerIn(info, 2, where, "length", 9007199254740991.0, "0..2^53");
+  if (offset + length > static_cast<double>(byteLength)) {
+    throwType(info.Env(), std::string(where) + ": offset and length must lie within bytes (length " +
+                              std::to_string(byteLength) + ")");
+  }
+  DatagramArgs out;
+  out.data = static_cast<const uint8_t*>(data) + static_cast<size_t>(offset);
+  out.length = static_cast<size_t>(length);
+  out.addr = static_cast<uint32_t>(integerIn(info, 3, where, "addr", 4294967295.0, "0..2^32-1 (IPv4 as a uint32)"));
+  out.port = static_cast<uint16_t>(integerIn(info, 4, where, "port", 65535, "0..65535"));
+  return out;
 }
 
 bool transientSendError(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS; }
@@ -134,7 +158,20 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
   ParseOptions(info);
   OpenAndBind(env);
   try {
-    SetupRecv(env, info.This().As<Napi::Object>());
+    Napi::Object self = info.This().As<Napi::Object>();
+    recv_ = MakeBatch(env, self, "recv", maxBatch_);
+    send_ = MakeBatch(env, self, "send", sendQueueLength_);
+    self.DefineProperties({
+        Napi::PropertyDescriptor::Value("port", Napi::Number::New(env, port_), napi_enumerable),
+        Napi::PropertyDescriptor::Value("maxBatch", Napi::Number::New(env, static_cast<double>(maxBatch_)), napi_enumerable),
+        Napi::PropertyDescriptor::Value("slotBytes", Napi::Number::New(env, static_cast<double>(slotBytes_)), napi_enumerable),
+        Napi::PropertyDescriptor::Value("sendQueueLength", Napi::Number::New(env, static_cast<double>(sendQueueLength_)),
+                                        napi_enumerable),
+        Napi::PropertyDescriptor::Value("recvBufferBytes", Napi::Number::New(env, actualRecvBuffer_), napi_enumerable),
+        Napi::PropertyDescriptor::Value("sendBufferBytes", Napi::Number::New(env, actualSendBuffer_), napi_enumerable),
+        Napi::PropertyDescriptor::Value("dscp", Napi::Boolean::New(env, dscp_), napi_enumerable),
+    });
+    SetupRecv();
     SetupSend();
     if (napi_add_env_cleanup_hook(env, &UdpSocket::EnvCleanup, this) != napi_ok) {
       throw Napi::Error::New(env, std::string(kWhere) + ": napi_add_env_cleanup_hook failed");
@@ -193,53 +230,46 @@ void UdpSocket::OpenAndBind(Napi::Env env) {
   if (timerFd_ < 0) fail("timerfd_create", errno, "CLOCK_MONOTONIC");
 }
 
-void UdpSocket::SetupRecv(Napi::Env env, Napi::Object self) {
-  const size_t dataBytes = maxBatch_ * slotBytes_;
+UdpSocket::BatchViews UdpSocket::MakeBatch(Napi::Env env, Napi::Object self, const char* prefix, size_t slots) {
+  const size_t dataBytes = slots * slotBytes_;
   const size_t lengthsAt = alignUp(dataBytes, 8);
-  const size_t addrsAt = lengthsAt + alignUp(maxBatch_ * sizeof(int32_t), 8);
-  const size_t portsAt = addrsAt + alignUp(maxBatch_ * sizeof(uint32_t), 8);
-  const size_t total = portsAt + alignUp(maxBatch_ * sizeof(uint16_t), 8);
-  recvBlock_ = std::make_shared<RecvBlock>(total);
-  uint8_t* base = recvBlock_->bytes.get();
-  recvData_ = base;
-  recvLengths_ = reinterpret_cast<int32_t*>(base + lengthsAt);
-  recvAddrs_ = reinterpret_cast<uint32_t*>(base + addrsAt);
-  recvPorts_ = reinterpret_cast<uint16_t*>(base + portsAt);
+  const size_t addrsAt = lengthsAt + alignUp(slots * sizeof(int32_t), 8);
+  const size_t portsAt = addrsAt + alignUp(slots * sizeof(uint32_t), 8);
+  const size_t total = portsAt + alignUp(slots * sizeof(uint16_t), 8);
+  BatchViews b;
+  b.block = std::make_shared<SharedBlock>(total);
+  uint8_t* base = b.block->bytes.get();
+  b.data = base;
+  b.lengths = reinterpret_cast<int32_t*>(base + lengthsAt);
+  b.addrs = reinterpret_cast<uint32_t*>(base + addrsAt);
+  b.ports = reinterpret_cast<uint16_t*>(base + portsAt);
 
-  auto* keepAlive = new std::shared_ptr<RecvBlock>(recvBlock_);
+  auto* keepAlive = new std::shared_ptr<SharedBlock>(b.block);
   Napi::ArrayBuffer buffer;
   try {
     buffer = Napi::ArrayBuffer::New(
-        env, base, total, [](Napi::Env, void*, std::shared_ptr<RecvBlock>* hint) { delete hint; }, keepAlive);
+        env, base, total, [](Napi::Env, void*, std::shared_ptr<SharedBlock>* hint) { delete hint; }, keepAlive);
   } catch (...) {
     delete keepAlive;
     throw;
   }
-  auto data = Napi::Uint8Array::New(env, dataBytes, buffer, 0);
-  auto lengths = Napi::Int32Array::New(env, maxBatch_, buffer, lengthsAt);
-  auto addrs = Napi::Uint32Array::New(env, maxBatch_, buffer, addrsAt);
-  auto ports = Napi::Uint16Array::New(env, maxBatch_, buffer, portsAt);
+  const std::string p(prefix);
   // Plain read-only own properties: JS reads them without a call into the addon.
   self.DefineProperties({
-      Napi::PropertyDescriptor::Value("port", Napi::Number::New(env, port_), napi_enumerable),
-      Napi::PropertyDescriptor::Value("recvData", data, napi_enumerable),
-      Napi::PropertyDescriptor::Value("recvLengths", lengths, napi_enumerable),
-      Napi::PropertyDescriptor::Value("recvAddrs", addrs, napi_enumerable),
-      Napi::PropertyDescriptor::Value("recvPorts", ports, napi_enumerable),
-      Napi::PropertyDescriptor::Value("maxBatch", Napi::Number::New(env, static_cast<double>(maxBatch_)), napi_enumerable),
-      Napi::PropertyDescriptor::Value("slotBytes", Napi::Number::New(env, static_cast<double>(slotBytes_)), napi_enumerable),
-      Napi::PropertyDescriptor::Value("sendQueueLength", Napi::Number::New(env, static_cast<double>(sendQueueLength_)),
-                                      napi_enumerable),
-      Napi::PropertyDescriptor::Value("recvBufferBytes", Napi::Number::New(env, actualRecvBuffer_), napi_enumerable),
-      Napi::PropertyDescriptor::Value("sendBufferBytes", Napi::Number::New(env, actualSendBuffer_), napi_enumerable),
-      Napi::PropertyDescriptor::Value("dscp", Napi::Boolean::New(env, dscp_), napi_enumerable),
+      Napi::PropertyDescriptor::Value(p + "Data", Napi::Uint8Array::New(env, dataBytes, buffer, 0), napi_enumerable),
+      Napi::PropertyDescriptor::Value(p + "Lengths", Napi::Int32Array::New(env, slots, buffer, lengthsAt), napi_enumerable),
+      Napi::PropertyDescriptor::Value(p + "Addrs", Napi::Uint32Array::New(env, slots, buffer, addrsAt), napi_enumerable),
+      Napi::PropertyDescriptor::Value(p + "Ports", Napi::Uint16Array::New(env, slots, buffer, portsAt), napi_enumerable),
   });
+  return b;
+}
 
+void UdpSocket::SetupRecv() {
   recvMsgs_.assign(maxBatch_, mmsghdr{});
   recvIov_.assign(maxBatch_, iovec{});
   recvNames_.assign(maxBatch_, sockaddr_in{});
   for (size_t k = 0; k < maxBatch_; k++) {
-    recvIov_[k].iov_base = recvData_ + k * slotBytes_;
+    recvIov_[k].iov_base = recv_.data + k * slotBytes_;
     recvIov_[k].iov_len = slotBytes_;
     msghdr& h = recvMsgs_[k].msg_hdr;
     h.msg_name = &recvNames_[k];
@@ -250,7 +280,6 @@ void UdpSocket::SetupRecv(Napi::Env env, Napi::Object self) {
 }
 
 void UdpSocket::SetupSend() {
-  sendArena_.assign(sendQueueLength_ * slotBytes_, 0);
   sendMsgs_.assign(sendQueueLength_, mmsghdr{});
   sendIov_.assign(sendQueueLength_, iovec{});
   sendNames_.assign(sendQueueLength_, sockaddr_in{});
@@ -290,8 +319,7 @@ void UdpSocket::CloseFds() {
     ::close(timerFd_);
     timerFd_ = -1;
   }
-  sendCount_ = 0;
-  sendUsed_ = 0;
+  queued_ = 0;
 }
 
 void UdpSocket::Close(const Napi::CallbackInfo& info) {
@@ -332,10 +360,10 @@ Napi::Value UdpSocket::Receive(const Napi::CallbackInfo& info) {
   lastReceived_ = static_cast<size_t>(n);
   for (int k = 0; k < n; k++) {
     const unsigned len = recvMsgs_[k].msg_len;
-    recvLengths_[k] = static_cast<int32_t>(len);
+    recv_.lengths[k] = static_cast<int32_t>(len);
     if (len > slotBytes_) truncated_++;
-    recvAddrs_[k] = ntohl(recvNames_[k].sin_addr.s_addr);
-    recvPorts_[k] = ntohs(recvNames_[k].sin_port);
+    recv_.addrs[k] = ntohl(recvNames_[k].sin_addr.s_addr);
+    recv_.ports[k] = ntohs(recvNames_[k].sin_port);
   }
   received_ += static_cast<uint64_t>(n);
   return Napi::Number::New(env, n);
@@ -343,33 +371,54 @@ Napi::Value UdpSocket::Receive(const Napi::CallbackInfo& info) {
 
 Napi::Value UdpSocket::Queue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  size_t length;
-  const uint8_t* src = datagramArgs(info, "NativeUdpSocket.queue", &length);
-  uint32_t addr = addrArg(info, 3, "NativeUdpSocket.queue");
-  uint16_t port = portArg(info, 4, "NativeUdpSocket.queue");
+  const DatagramArgs d = datagramArgs(info, "NativeUdpSocket.queue");
   RequireOpen(env, "queue");
-  if (sendCount_ == sendQueueLength_ || length > sendArena_.size() - sendUsed_) {
+  if (queued_ == sendQueueLength_) {
     queueFull_++;
     return Napi::Boolean::New(env, false);
   }
-  uint8_t* dst = sendArena_.data() + sendUsed_;
-  if (length > 0) std::memcpy(dst, src, length);
-  sendUsed_ += length;
-  sendIov_[sendCount_].iov_base = dst;
-  sendIov_[sendCount_].iov_len = length;
-  sendNames_[sendCount_].sin_addr.s_addr = htonl(addr);
-  sendNames_[sendCount_].sin_port = htons(port);
-  sendCount_++;
+  if (d.length > slotBytes_) {
+    sendErrors_++;
+    NoteError("queue", EMSGSIZE);
+    return Napi::Boolean::New(env, false);
+  }
+  if (d.length > 0) std::memcpy(send_.data + queued_ * slotBytes_, d.data, d.length);
+  send_.lengths[queued_] = static_cast<int32_t>(d.length);
+  send_.addrs[queued_] = d.addr;
+  send_.ports[queued_] = d.port;
+  queued_++;
   return Napi::Boolean::New(env, true);
 }
 
 Napi::Value UdpSocket::Flush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  size_t slots = queued_;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    slots = static_cast<size_t>(integerIn(info, 0, "NativeUdpSocket.flush", "count",
+                                          static_cast<double>(sendQueueLength_), "0..sendQueueLength"));
+  }
   RequireOpen(env, "flush");
+  queued_ = 0;
+  // Headers are rebuilt from the slots on every flush: JS may have written them directly, so
+  // each length is checked before the kernel sees a pointer.
+  size_t count = 0;
+  for (size_t k = 0; k < slots; k++) {
+    const int32_t len = send_.lengths[k];
+    if (len < 0 || static_cast<size_t>(len) > slotBytes_) {
+      sendErrors_++;
+      NoteError("flush", EMSGSIZE);
+      continue;
+    }
+    sendIov_[count].iov_base = send_.data + k * slotBytes_;
+    sendIov_[count].iov_len = static_cast<size_t>(len);
+    sendNames_[count].sin_addr.s_addr = htonl(send_.addrs[k]);
+    sendNames_[count].sin_port = htons(send_.ports[k]);
+    count++;
+  }
   size_t next = 0;
   size_t sent = 0;
-  while (next < sendCount_) {
-    int n = sendmmsg(fd_, &sendMsgs_[next], static_cast<unsigned>(sendCount_ - next), MSG_DONTWAIT);
+  while (next < count) {
+    int n = sendmmsg(fd_, &sendMsgs_[next], static_cast<unsigned>(count - next), MSG_DONTWAIT);
     if (n > 0) {
       next += static_cast<size_t>(n);
       sent += static_cast<size_t>(n);
@@ -381,7 +430,7 @@ Napi::Value UdpSocket::Flush(const Napi::CallbackInfo& info) {
     if (transientSendError(err)) {
       // The send buffer is full: retrying now would spin, and audio queued for this tick is
       // worthless by the next one.
-      const size_t dropped = sendCount_ - next;
+      const size_t dropped = count - next;
       sendErrors_ += dropped;
       sendBufferFull_ += dropped;
       break;
@@ -392,25 +441,20 @@ Napi::Value UdpSocket::Flush(const Napi::CallbackInfo& info) {
     next++;
   }
   sent_ += sent;
-  sendCount_ = 0;
-  sendUsed_ = 0;
   return Napi::Number::New(env, static_cast<double>(sent));
 }
 
 Napi::Value UdpSocket::SendTo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  size_t length;
-  const uint8_t* src = datagramArgs(info, "NativeUdpSocket.sendTo", &length);
-  uint32_t addr = addrArg(info, 3, "NativeUdpSocket.sendTo");
-  uint16_t port = portArg(info, 4, "NativeUdpSocket.sendTo");
+  const DatagramArgs d = datagramArgs(info, "NativeUdpSocket.sendTo");
   RequireOpen(env, "sendTo");
   sockaddr_in to{};
   to.sin_family = AF_INET;
-  to.sin_addr.s_addr = htonl(addr);
-  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(d.addr);
+  to.sin_port = htons(d.port);
   ssize_t n;
   do {
-    n = sendto(fd_, src, length, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    n = sendto(fd_, d.data, d.length, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     sendErrors_++;
@@ -503,7 +547,7 @@ Napi::Value UdpSocket::Stats(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value UdpSocket::Queued(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(sendCount_));
+  return Napi::Number::New(info.Env(), static_cast<double>(queued_));
 }
 
 Napi::Value UdpSocket::Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), fd_ < 0); }

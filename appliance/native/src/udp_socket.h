@@ -1,7 +1,7 @@
 // UdpSocket: a non-blocking IPv4 UDP socket for a dedicated engine loop that owns its thread.
 // Receives in batches with recvmmsg into one preallocated block that JS reads through typed
-// arrays created once; sends by copying datagrams into a preallocated queue and handing the
-// whole queue to sendmmsg. The thread sleeps to absolute CLOCK_MONOTONIC deadlines on a
+// arrays created once; sends from a second such block of slots, which JS fills either by
+// queue() (a copy) or by writing the slots directly, handing them all to sendmmsg in flush(). The thread sleeps to absolute CLOCK_MONOTONIC deadlines on a
 // timerfd (no timer slack, unlike clock_nanosleep or ppoll for a SCHED_OTHER thread), waking
 // early when the socket turns readable if asked.
 // No call after construction allocates or creates a JS object, except stats(). Network errors
@@ -25,12 +25,19 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   ~UdpSocket() override;
 
  private:
-  // The receive block (data, lengths, addresses, ports) is shared between this object and the
+  // A batch block (slot data, lengths, addresses, ports) is shared between this object and the
   // external ArrayBuffer behind the JS views: whichever is collected last frees it, so a view
   // kept past close() or past the socket's collection never points at freed memory.
-  struct RecvBlock {
-    explicit RecvBlock(size_t bytes) : bytes(new uint8_t[bytes]()) {}
+  struct SharedBlock {
+    explicit SharedBlock(size_t bytes) : bytes(new uint8_t[bytes]()) {}
     std::unique_ptr<uint8_t[]> bytes;
+  };
+  struct BatchViews {
+    std::shared_ptr<SharedBlock> block;
+    uint8_t* data = nullptr;
+    int32_t* lengths = nullptr;
+    uint32_t* addrs = nullptr;
+    uint16_t* ports = nullptr;
   };
 
   static void EnvCleanup(void* arg);
@@ -49,7 +56,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
 
   void ParseOptions(const Napi::CallbackInfo& info);
   void OpenAndBind(Napi::Env env);
-  void SetupRecv(Napi::Env env, Napi::Object self);
+  // Allocates a block of `slots` slots and defines <prefix>Data/Lengths/Addrs/Ports on `self`.
+  BatchViews MakeBatch(Napi::Env env, Napi::Object self, const char* prefix, size_t slots);
+  void SetupRecv();
   void SetupSend();
   void RequireOpen(Napi::Env env, const char* where) const;
   void NoteError(const char* syscall, int err);
@@ -71,22 +80,19 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   int actualRecvBuffer_ = 0;
   int actualSendBuffer_ = 0;
 
-  std::shared_ptr<RecvBlock> recvBlock_;
-  uint8_t* recvData_ = nullptr;
-  int32_t* recvLengths_ = nullptr;
-  uint32_t* recvAddrs_ = nullptr;
-  uint16_t* recvPorts_ = nullptr;
+  BatchViews recv_;
   std::vector<mmsghdr> recvMsgs_;
   std::vector<iovec> recvIov_;
   std::vector<sockaddr_in> recvNames_;
   size_t lastReceived_ = 0;
 
-  std::vector<uint8_t> sendArena_;
+  // The send slots are JS-writable: flush() reads lengths, addresses and ports from them and
+  // checks each length, building the kernel's headers in arrays JS cannot reach.
+  BatchViews send_;
   std::vector<mmsghdr> sendMsgs_;
   std::vector<iovec> sendIov_;
   std::vector<sockaddr_in> sendNames_;
-  size_t sendCount_ = 0;
-  size_t sendUsed_ = 0;  // bytes of sendArena_ taken by queued datagrams
+  size_t queued_ = 0;
 
   uint64_t received_ = 0;
   uint64_t truncated_ = 0;

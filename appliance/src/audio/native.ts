@@ -80,7 +80,7 @@ export interface NativeUdpSocketOptions {
   maxBatch?: number;
   /** Bytes per receive slot (16…65536); longer datagrams are truncated. Default 2048. */
   slotBytes?: number;
-  /** Datagrams queue() holds before flush() (1…1024); default 256. */
+  /** Send slots (1…1024), each slotBytes long; default 256. */
   sendQueueLength?: number;
 }
 
@@ -89,7 +89,8 @@ export interface NativeUdpStats {
   truncated: number;
   receiveErrors: number;
   sent: number;
-  /** Datagrams the kernel refused or that were dropped because the send buffer was full. */
+  /** Datagrams not sent: refused by the kernel, dropped because the send buffer was full, or
+   *  longer than a slot (queue(), or a sendLengths entry flush() found out of range). */
   sendErrors: number;
   /** The part of sendErrors that were EAGAIN/ENOBUFS (send buffer full). */
   sendBufferFull: number;
@@ -116,11 +117,15 @@ export interface NativeUdpSocket {
   readonly recvLengths: Int32Array;
   readonly recvAddrs: Uint32Array;
   readonly recvPorts: Uint16Array;
-  /** Datagrams waiting for flush(). */
+  readonly sendData: Uint8Array;
+  readonly sendLengths: Int32Array;
+  readonly sendAddrs: Uint32Array;
+  readonly sendPorts: Uint16Array;
+  /** Datagrams queue() has put in slots 0… since the last flush(). */
   readonly queued: number;
   receive(): number;
   queue(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
-  flush(): number;
+  flush(count?: number): number;
   sendTo(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
   waitReadable(timeoutMs: number): boolean;
   sleepUntil(deadlineNs: number, wakeOnReadable: boolean): boolean;

@@ -20,10 +20,15 @@ export type UdpSocketStats = NativeUdpStats;
  *   from `recvAddrs[k]` (host-order uint32) : `recvPorts[k]`. A `recvLengths[k]` above `slotBytes`
  *   means the datagram was truncated (counted in `stats().truncated`). The views are created once
  *   and their contents are only valid until the next receive().
- * - `queue(bytes, offset, length, addr, port)` copies a datagram into the send queue; false when
- *   the queue is full (counted as `queueFull`). `flush()` sends the queue with sendmmsg and returns
- *   how many went out; a datagram the kernel refuses is skipped and counted, and when the send
- *   buffer is full (EAGAIN/ENOBUFS) the rest of the queue is dropped and counted.
+ * - Sending goes through `sendQueueLength` slots of `slotBytes`: slot k is
+ *   `sendData[k * slotBytes …]`, `sendLengths[k]` long, to `sendAddrs[k]` : `sendPorts[k]`.
+ *   `queue(bytes, offset, length, addr, port)` copies a datagram into the next slot (`queued` of
+ *   them so far); false when all slots are taken (counted `queueFull`) or it is longer than a slot
+ *   (counted in `sendErrors`, EMSGSIZE). Or write slots 0…count−1 in place (no copy, no call per
+ *   datagram) and pass `count` to flush.
+ *   `flush(count = queued)` sends slots 0…count−1 with sendmmsg and returns how many went out; a
+ *   slot whose length is out of range, or that the kernel refuses, is skipped and counted, and when
+ *   the send buffer is full (EAGAIN/ENOBUFS) the rest is dropped and counted. `queued` is then 0.
  * - `sendTo(...)` sends one datagram at once; false (counted) when the kernel refuses it.
  * - `waitReadable(timeoutMs)` blocks the thread until a datagram is pending (true) or the timeout
  *   (false). `sleepUntil(deadlineNs, wakeOnReadable)` blocks until the `monotonicNowNs()` instant
