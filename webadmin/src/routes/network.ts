@@ -23,14 +23,26 @@ export function localAddressOf(req: Request): string {
   return (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
 }
 
+/** Only the helper and its revert timer change the pending state; ask again after a save or the deadline. */
+const PENDING_CACHE_MS = 30000;
+
 export function networkRoutes(d: AdminDeps) {
+  let cached: { value: PendingStatus; until: number } | null = null;
   const pendingStatus = async (): Promise<PendingStatus> => {
+    if (cached && Date.now() < cached.until) return cached.value;
     const r = await d.helper.run('network-status', 10000);
+    let value: PendingStatus = { pending: false };
     try {
-      return r.ok ? (JSON.parse(r.output) as PendingStatus) : { pending: false };
+      if (r.ok) value = JSON.parse(r.output) as PendingStatus;
     } catch {
-      return { pending: false };
+      // Unreadable answer: treated as nothing pending, and asked again next time.
     }
+    const deadline = value.deadline ? Date.parse(value.deadline) + 1500 : Infinity;
+    cached = { value, until: Math.min(Date.now() + PENDING_CACHE_MS, deadline) };
+    return value;
+  };
+  const forget = (): void => {
+    cached = null;
   };
 
   const page: FormPage = {
@@ -78,11 +90,13 @@ export function networkRoutes(d: AdminDeps) {
     save: (req: Request, res: Response) =>
       saveForm(d, page, req, res, async () => {
         const r = await d.helper.run('network-apply');
+        forget();
         d.info.network.invalidate();
         return [{ target: 'network', ok: r.ok, message: r.output }];
       }),
     async confirm(req: Request, res: Response): Promise<void> {
       const t = res.locals.t as Translator;
+      forget();
       const p = await pendingStatus();
       // Confirming only from the new address proves the phone can still reach the box there.
       if (p.pending && p.address !== localAddressOf(req)) {
@@ -90,11 +104,13 @@ export function networkRoutes(d: AdminDeps) {
         return;
       }
       const r = await d.helper.run('network-confirm');
+      forget();
       res.locals.outcomes = [{ target: 'network', ok: r.ok, message: r.output }];
       await afterPost(req, res);
     },
     async revert(req: Request, res: Response): Promise<void> {
       const r = await d.helper.run('network-revert');
+      forget();
       if (r.ok) d.store.update({ 'network.staticEnabled': false });
       res.locals.outcomes = [{ target: 'network', ok: r.ok, message: r.output }];
       await afterPost(req, res);

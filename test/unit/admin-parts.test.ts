@@ -1,0 +1,111 @@
+// The admin's pure parts: ddclient.conf per provider (and what ddclient cannot read), ddclient's
+// cache, the NetworkManager keyfile, /etc/hosts, passwords, signed sessions and CSRF, the login
+// throttle, multipart parsing, French completeness.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultSettings, type FlatSettings, type SettingsPatch } from '../../appliance/src/settings/index.js';
+import { renderDdclientConf, parseDdclientCache, DdclientConfigError } from '../../webadmin/src/apply/ddclient-conf.js';
+import { renderKeyfile } from '../../webadmin/src/apply/network.js';
+import { hostsWithName } from '../../webadmin/src/apply/system.js';
+import { hashPassword, verifyPassword, passwordProblem } from '../../webadmin/src/security/password.js';
+import { issueSession, readSession, csrfToken, csrfValid } from '../../webadmin/src/security/session.js';
+import { LoginThrottle } from '../../webadmin/src/security/throttle.js';
+import { parseMultipart } from '../../webadmin/src/multipart.js';
+import { EN } from '../../webadmin/src/i18n/en.js';
+import { FR } from '../../webadmin/src/i18n/fr.js';
+
+const PATHS = { cache: '/var/cache/ddclient/ddclient.cache', webv4: 'https://api.ipify.org/' };
+const s = (patch: SettingsPatch): FlatSettings => ({ ...defaultSettings(), 'ddns.enabled': true, ...patch }) as FlatSettings;
+
+test('ddclient.conf for each provider', () => {
+  assert.equal(renderDdclientConf(defaultSettings(), PATHS), null, 'off: no file');
+  const duck = renderDdclientConf(s({ 'ddns.provider': 'duckdns', 'ddns.host': 'band.duckdns.org', 'ddns.token': 'tok' }), PATHS)!;
+  assert.match(duck, /^protocol=duckdns, ssl=yes, \\\npassword='tok' \\\nband\n$/m);
+  assert.match(duck, /^usev4=webv4\nwebv4=https:\/\/api\.ipify\.org\/$/m);
+  const cf = renderDdclientConf(s({ 'ddns.provider': 'cloudflare', 'ddns.host': 'jam.example.org', 'ddns.zone': 'example.org', 'ddns.token': 'cf' }), PATHS)!;
+  assert.match(cf, /^protocol=cloudflare, ssl=yes, zone=example\.org, ttl=1, login=token, \\\npassword='cf' \\\njam\.example\.org$/m);
+  const noip = renderDdclientConf(s({ 'ddns.provider': 'noip', 'ddns.host': 'a.ddns.net', 'ddns.username': 'me@example.org', 'ddns.password': "p#'x" }), PATHS)!;
+  assert.match(noip, /^protocol=noip, ssl=yes, login=me@example\.org, \\\npassword='p#'x' \\\na\.ddns\.net$/m);
+  const free = renderDdclientConf(s({ 'ddns.provider': 'freedns', 'ddns.host': 'a.mooo.com', 'ddns.username': 'u', 'ddns.password': 'p' }), PATHS)!;
+  assert.match(free, /^protocol=freedns, /m);
+  const lan = renderDdclientConf(s({ 'ddns.provider': 'dyndns2', 'ddns.server': '192.168.1.5:8245', 'ddns.host': 'h.example.org', 'ddns.username': 'u', 'ddns.password': 'p' }), PATHS)!;
+  assert.match(lan, /ssl=no, server=192\.168\.1\.5:8245/);
+  const wan = renderDdclientConf(s({ 'ddns.provider': 'dyndns2', 'ddns.server': 'members.dyndns.org', 'ddns.host': 'h.example.org', 'ddns.username': 'u', 'ddns.password': 'p' }), PATHS)!;
+  assert.match(wan, /ssl=yes, server=members\.dyndns\.org/);
+  assert.throws(() => renderDdclientConf(s({ 'ddns.provider': 'noip', 'ddns.host': 'a.ddns.net', 'ddns.username': 'me#x', 'ddns.password': 'p' }), PATHS), DdclientConfigError);
+});
+
+test('ddclient cache, 3.10 and 3.11 styles', () => {
+  const [a] = parseDdclientCache('## ddclient-3.10.0\natime=1700000000,ip=203.0.113.7,mtime=1700000000,status=good,status-ipv4=noconnect h.example.org\n');
+  assert.deepEqual(a, { host: 'h.example.org', ip: '203.0.113.7', status: 'good', mtime: '2023-11-14T22:13:20.000Z', atime: '2023-11-14T22:13:20.000Z' });
+  const [b] = parseDdclientCache('ipv4=198.51.100.2,status-ipv4=good,status=,mtime=0 x.duckdns\n');
+  assert.equal(b!.status, 'good');
+  assert.equal(b!.ip, '198.51.100.2');
+  assert.equal(b!.mtime, null);
+});
+
+test('NetworkManager keyfile and /etc/hosts', () => {
+  const kf = renderKeyfile('eth0', { ...defaultSettings(), 'network.staticEnabled': true, 'network.address': '192.168.1.50', 'network.prefix': 24, 'network.gateway': '192.168.1.1', 'network.dns': ['192.168.1.1', '9.9.9.9'] } as FlatSettings);
+  assert.match(kf, /^interface-name=eth0$/m);
+  assert.match(kf, /^method=manual\naddress1=192\.168\.1\.50\/24,192\.168\.1\.1\ndns=192\.168\.1\.1;9\.9\.9\.9;$/m);
+  assert.equal(hostsWithName('127.0.0.1\tlocalhost\n127.0.1.1\traspberrypi\n', 'riffbox'), '127.0.0.1\tlocalhost\n127.0.1.1\triffbox\n');
+  assert.equal(hostsWithName('127.0.0.1\tlocalhost\n', 'band'), '127.0.0.1\tlocalhost\n127.0.1.1\tband\n');
+});
+
+test('passwords: scrypt round trip, wrong and malformed hashes refused', async () => {
+  const h = await hashPassword('correct horse');
+  assert.match(h, /^scrypt\$32768\$8\$1\$/);
+  assert.equal(await verifyPassword('correct horse', h), true);
+  assert.equal(await verifyPassword('correct horsf', h), false);
+  assert.equal(await verifyPassword('x', ''), false);
+  assert.equal(await verifyPassword('x', 'scrypt$99999999$8$1$aa$bb'), false);
+  assert.equal(passwordProblem('short', 'short'), 'passwordTooShort');
+  assert.equal(passwordProblem('long enough', 'long enougH'), 'passwordMismatch');
+  assert.equal(passwordProblem('long enough', 'long enough'), undefined);
+});
+
+test('sessions and CSRF tokens are bound to the secret, the nonce and the expiry', () => {
+  const { cookie, session } = issueSession('secret-1', 1000);
+  assert.deepEqual(readSession('secret-1', cookie, 2000), session);
+  assert.equal(readSession('secret-2', cookie, 2000), undefined, 'a new secret ends every session');
+  assert.equal(readSession('secret-1', cookie, session.expiresAt + 1), undefined, 'expired');
+  assert.equal(readSession('secret-1', cookie.replace(/\.\d+\./, `.${session.expiresAt + 1e9}.`), 2000), undefined, 'tampered expiry');
+  const tok = csrfToken('secret-1', session.nonce);
+  assert.equal(csrfValid('secret-1', session.nonce, tok), true);
+  assert.equal(csrfValid('secret-1', 'other-nonce', tok), false);
+  assert.equal(csrfValid('secret-1', session.nonce, undefined), false);
+  assert.equal(csrfValid('secret-1', session.nonce, ''), false);
+});
+
+test('login throttle: free attempts, then a doubling wait, forgotten on success', () => {
+  const t = new LoginThrottle({ freeAttempts: 2, baseDelayMs: 1000, maxDelayMs: 4000 });
+  t.failure('a', 0);
+  t.failure('a', 0);
+  assert.equal(t.waitMs('a', 0), 0);
+  t.failure('a', 0);
+  assert.equal(t.waitMs('a', 0), 1000);
+  t.failure('a', 0);
+  assert.equal(t.waitMs('a', 0), 2000);
+  for (let i = 0; i < 5; i++) t.failure('a', 0);
+  assert.equal(t.waitMs('a', 0), 4000, 'capped');
+  assert.equal(t.waitMs('b', 0), 0, 'per address');
+  t.success('a');
+  assert.equal(t.waitMs('a', 0), 0);
+});
+
+test('multipart: one file and a field', () => {
+  const body = Buffer.from('--XY\r\nContent-Disposition: form-data; name="password"\r\n\r\npw\r\n--XY\r\nContent-Disposition: form-data; name="backup"; filename="b.json"\r\nContent-Type: application/json\r\n\r\n{"a":1}\r\n--XY--\r\n');
+  const m = parseMultipart(body, 'multipart/form-data; boundary=XY')!;
+  assert.equal(m.fields.password, 'pw');
+  assert.equal(m.files.backup!.toString(), '{"a":1}');
+  assert.equal(parseMultipart(body, 'application/json'), null);
+});
+
+test('French translates every message', () => {
+  const missing = Object.keys(EN).filter((k) => !(k in FR) || FR[k as keyof typeof FR] === '');
+  assert.deepEqual(missing, []);
+  for (const [k, v] of Object.entries(EN)) {
+    const vars = (v.match(/\{\w+\}/g) ?? []).sort();
+    assert.deepEqual((FR[k as keyof typeof FR].match(/\{\w+\}/g) ?? []).sort(), vars, `placeholders of ${k}`);
+  }
+});
