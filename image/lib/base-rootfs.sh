@@ -58,10 +58,15 @@ LABEL=bootfs    /boot/firmware  vfat    defaults          0       2
 LABEL=rootfs    /               ext4    defaults,noatime  0       1
 FSTAB
 
+# The kernel goes in last and alone: every package with an initramfs trigger installed after it
+# would regenerate the initrd once more, minutes each under emulation. force-confold keeps the
+# /etc/default/raspi-firmware written above instead of stopping at dpkg's conffile question.
 on_chroot <<CHROOT
 export DEBIAN_FRONTEND=noninteractive
+APT="apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
 apt-get update -qq
-apt-get install -y -q --no-install-recommends ${PACKAGES}
+\${APT} $(echo " ${PACKAGES} " | sed -e 's/ linux-image-arm64 / /; s/ raspi-firmware / /')
+\${APT} linux-image-arm64 raspi-firmware
 # As pi-gen's stage2 does with ENABLE_SSH=0, and with no password on root.
 systemctl disable ssh
 usermod --pass='*' root

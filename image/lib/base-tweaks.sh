@@ -1,0 +1,11 @@
+#!/bin/bash
+# Cheap settings pi-gen's stage0-2 make that the cached offline base lacks; applied to the base
+# tree on every build (idempotent), so changing them does not rebuild the base.
+#   image/lib/base-tweaks.sh ROOTFS_DIR
+set -euo pipefail
+ROOT="${1:?usage: base-tweaks.sh ROOTFS_DIR}"
+# pi-gen's stage0 configures a locale. Without one, systemd-firstboot (the image boots with
+# machine-id "uninitialized", as pi-gen's export leaves it) would stop the first boot to ask.
+if [ ! -s "${ROOT}/etc/default/locale" ]; then
+	echo "LANG=C.UTF-8" >"${ROOT}/etc/default/locale"
+fi
