@@ -57,7 +57,7 @@ interface RiffboxCounters {
   lateTicks: number;
   skippedTicks: number;
   audioPacketsOut: number;
-  timerRealtime: boolean;
+  engineRealtime: boolean;
   dropped: Record<string, number>;
 }
 
@@ -135,7 +135,7 @@ function diffCounters(a: RiffboxCounters, b: RiffboxCounters): RiffboxCounters {
     lateTicks: b.lateTicks - a.lateTicks,
     skippedTicks: b.skippedTicks - a.skippedTicks,
     audioPacketsOut: b.audioPacketsOut - a.audioPacketsOut,
-    timerRealtime: b.timerRealtime,
+    engineRealtime: b.engineRealtime,
     dropped,
   };
 }
@@ -268,7 +268,7 @@ function counterLine(r: RunResult): string {
   return (
     `${String(r.frames).padStart(6)} ${String(r.n).padStart(3)}  riffbox counters over the window: ticks ${c.ticks}` +
     ` lateTicks ${c.lateTicks} skippedTicks ${c.skippedTicks} audioPacketsOut ${c.audioPacketsOut}` +
-    ` timerRealtime ${c.timerRealtime} drops ${drops}`
+    ` engineRealtime ${c.engineRealtime} drops ${drops}`
   );
 }
 

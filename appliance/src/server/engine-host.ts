@@ -55,6 +55,8 @@ export class ServerEngineHost extends EventEmitter<{ event: [EngineEvent]; exit:
         }
       });
       worker.on('error', (err) => {
+        // An exception escaped the engine: say what it was, the exit that follows only carries a code.
+        console.error(`riffbox server: engine error: ${err.stack ?? err.message}`);
         reject(err);
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();

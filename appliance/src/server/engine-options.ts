@@ -49,7 +49,6 @@ export interface EngineStats {
   protocolIn: number;
   dropped: Record<string, number>;
   lastDropError: string | null;
-  timerRealtime: boolean;
-  /** The engine's own thread runs under SCHED_FIFO. */
+  /** The engine's thread (which also paces the ticks, sleeping to absolute deadlines) runs under SCHED_FIFO. */
   engineRealtime: boolean;
 }

@@ -1,8 +1,7 @@
-// The server's real-time half: one UDP socket, the channel slots, and the frame tick that decodes, mixes,
-// encodes and sends. It runs inside a worker thread (engine-worker.ts) so that JSON-RPC, settings and
-// logging on the main thread never delay a tick, and it owns the socket because every datagram — audio,
-// acknowledged and connection-less — shares the one port (§1.1).
-import dgram from 'node:dgram';
+// The server's real-time half: the channel slots and the frame tick that decodes, mixes, encodes and sends.
+// It runs inside a worker thread whose loop (engine-worker.ts) owns the one UDP socket — every datagram, audio,
+// acknowledged and connection-less, shares the port (§1.1) — and feeds it datagrams in batches and ticks at
+// their deadlines. Nothing here blocks or waits; JSON-RPC, settings and logging stay on the main thread.
 import { performance } from 'node:perf_hooks';
 import {
   CODEC_NAMES,
@@ -24,8 +23,8 @@ import {
 } from '../protocol/index.js';
 import { Mixer } from '../audio/mixer.js';
 import { AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
-import { TickTimer, tickPeriodNs } from '../audio/tick-timer.js';
-import { native } from '../audio/native.js';
+import { tickPeriodNs } from '../audio/tick-timer.js';
+import { ipv4ToUint, uintToIpv4 } from '../net/udp-socket.js';
 import { Channel, ChannelAudio, channelKey } from './channel.js';
 import { chatLineHtml } from './chat-html.js';
 import {
@@ -56,40 +55,49 @@ type EngineDrop =
   | 'clm-invalid'
   | 'clm-unhandled'
   | 'server-full'
-  | 'bad-transport-props';
+  | 'bad-transport-props'
+  | 'send-queue-full'
+  | 'internal-error';
 
-const ENGINE_PRIORITY = 50;
+const SERVER_FULL = encodeMessage('CLM_SERVER_FULL', {}, 0);
+
+/** Where the engine's datagrams go: the worker loop's native socket, sent in one batch per loop turn. */
+export interface DatagramSink {
+  queue(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
+}
 
 export class ServerEngine {
   readonly options: ServerEngineOptions;
   readonly frameSamples: 64 | 128;
-  private readonly socket: dgram.Socket;
+  readonly periodNs: number;
   private readonly slots: (Channel | null)[];
-  private readonly byKey = new Map<string, Channel>();
+  private readonly byKey = new Map<number, Channel>();
   private readonly mixer: Mixer;
-  private timer: InstanceType<typeof TickTimer> | null = null;
+  /** CLOCK_MONOTONIC ns of the next tick; meaningful while channels exist. */
+  private deadlineNs = 0;
+  private ticking = false;
   private levelCounter = 0;
   private welcome: string;
   private serverInfo: { name: string; city: string; country: number };
   /** CLM messages the main thread wants to see (directory registration replies). */
   private readonly forwardedClm = new Set<number>([MESSAGE_IDS.CLM_REGISTER_SERVER_RESP]);
   /** Only the directory we registered with may ask us to punch a hole (CLM_SEND_EMPTY_MESSAGE). */
-  private holePunchSource: string | null = null;
+  private holePunchSource: number | null = null;
   private nowMs = 0;
-  private boundPort = 0;
   readonly stats: EngineStats;
 
   constructor(
     options: ServerEngineOptions,
     private readonly emit: (e: EngineEvent) => void,
+    private readonly sink: DatagramSink,
   ) {
     this.options = options;
     this.frameSamples = options.fastUpdate ? 64 : 128;
+    this.periodNs = tickPeriodNs(this.frameSamples);
     this.slots = new Array<Channel | null>(options.maxClients).fill(null);
     this.mixer = new Mixer(options.maxClients, this.frameSamples);
     this.welcome = options.welcome;
     this.serverInfo = { name: options.name, city: options.city, country: options.country };
-    this.socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
     this.stats = {
       port: options.port,
       frameSamples: this.frameSamples,
@@ -103,44 +111,20 @@ export class ServerEngine {
       protocolIn: 0,
       dropped: {},
       lastDropError: null,
-      timerRealtime: false,
       engineRealtime: false,
     };
   }
 
-  /** Binds the socket; rejects with the OS error (EADDRINUSE, EACCES) so the CLI can say it in one line. */
-  start(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.socket.once('error', onError);
-      this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
-      this.socket.bind(this.options.port, this.options.bindAddress, () => {
-        this.socket.off('error', onError);
-        // After binding, a send error (ICMP unreachable surfacing as ECONNREFUSED, EPERM from a firewall)
-        // concerns one peer only and must never take the server down.
-        this.socket.on('error', (err) => this.drop('clm-unhandled', `socket: ${err.message}`));
-        // Below the timer thread (60) and ALSA (70): this thread does the tick's work, and on a busy box a
-        // normal-priority thread was measured to stall for 150 ms, which every client hears as a click.
-        this.stats.engineRealtime = native.setThreadRealtime(ENGINE_PRIORITY);
-        this.boundPort = this.socket.address().port;
-        this.stats.port = this.boundPort;
-        resolve(this.boundPort);
-      });
-    });
+  /** Queues CLM_DISCONNECTION to every client (Jamulus -d), for the loop to flush before it closes the socket. */
+  disconnectAll(): void {
+    if (!this.options.disconnectOnQuit) return;
+    const bytes = encodeMessage('CLM_DISCONNECTION', {}, 0);
+    for (const ch of this.slots) if (ch) this.sendRaw(bytes, ch.port, ch.addr);
   }
 
-  async stop(): Promise<void> {
-    this.stopTimer();
-    if (this.options.disconnectOnQuit) {
-      // dgram sends go out on a later tick; closing at once would drop them, so wait for each.
-      const bytes = encodeMessage('CLM_DISCONNECTION', {}, 0);
-      const sent: Promise<void>[] = [];
-      for (const ch of this.slots) {
-        if (ch) sent.push(new Promise<void>((resolve) => this.socket.send(bytes, 0, bytes.length, ch.port, ch.address, () => resolve())));
-      }
-      await Promise.all(sent);
-    }
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  setPort(port: number, realtime: boolean): void {
+    this.stats.port = port;
+    this.stats.engineRealtime = realtime;
   }
 
   // ---- control (called from the main thread through the worker bridge) ----
@@ -152,7 +136,7 @@ export class ServerEngine {
       const a = ch.audio;
       out.push({
         id: ch.id,
-        address: ch.key,
+        address: `${ch.address}:${ch.port}`,
         name: ch.info.name,
         jitterBufferSize: ch.jitterBlocks,
         channels: a ? a.format.channels : 0,
@@ -174,8 +158,6 @@ export class ServerEngine {
 
   getStats(): EngineStats {
     this.stats.clients = this.byKey.size;
-    // The timer thread sets its priority after it starts, so read it now rather than at start().
-    if (this.timer) this.stats.timerRealtime = this.timer.realtime;
     return this.stats;
   }
 
@@ -196,43 +178,55 @@ export class ServerEngine {
 
   /** Sends a connection-less message to any address from the server's own port (directory registration). */
   sendClmTo<N extends ClmMessageName>(name: N, value: MessageValues[N], address: string, port: number): void {
-    this.sendRaw(encodeMessage(name, value, 0), port, address);
+    this.sendRaw(encodeMessage(name, value, 0), port, ipv4ToUint(address));
   }
 
   /** The directory we register with (or null): the only source whose CLM_SEND_EMPTY_MESSAGE we obey. */
   setHolePunchSource(address: string | null): void {
-    this.holePunchSource = address;
+    this.holePunchSource = address === null ? null : ipv4ToUint(address);
   }
 
   // ---- receive path ----
 
-  private onDatagram(msg: Buffer, address: string, port: number): void {
-    this.stats.datagramsIn++;
-    const length = msg.length;
-    if (isProtocolFrame(msg, length)) {
-      this.stats.protocolIn++;
-      const f = parseFrame(msg, length);
-      if (!f.ok) return this.drop(f.reason, f.error);
-      if (messageClass(f.id) === 'clm') return this.onClm(f, address, port);
-      const ch = this.byKey.get(channelKey(address, port));
-      // Acknowledged messages are only taken from an address that owns a channel, and are not ACKed
-      // otherwise (§2.1): a client's first NETW_TRANSPORT_PROPS races its first audio packet.
-      if (!ch) return this.drop('acked-from-unknown-address', `acknowledged message ${f.id} from ${address}:${port} without a channel`);
-      this.nowMs = performance.now();
-      ch.link.receiveFrame(f, this.nowMs);
-      return;
-    }
-    this.onAudio(msg, length, address, port);
+  /** True while channels exist: the loop then runs ticks at their deadlines. */
+  get active(): boolean {
+    return this.ticking;
   }
 
-  private onAudio(msg: Buffer, length: number, address: string, port: number): void {
+  get nextDeadlineNs(): number {
+    return this.deadlineNs;
+  }
+
+  /**
+   * One received datagram; `buf` may be longer than `length` (a slot of the socket's batch memory) and is only
+   * valid during the call. Never throws: bad input is counted.
+   */
+  onDatagram(buf: Uint8Array, length: number, addr: number, port: number, nowMs: number): void {
+    this.stats.datagramsIn++;
+    this.nowMs = nowMs;
+    if (isProtocolFrame(buf, length)) {
+      this.stats.protocolIn++;
+      const f = parseFrame(buf, length);
+      if (!f.ok) return this.drop(f.reason, f.error);
+      if (messageClass(f.id) === 'clm') return this.onClm(f, addr, port);
+      const ch = this.byKey.get(channelKey(addr, port));
+      // Acknowledged messages are only taken from an address that owns a channel, and are not ACKed
+      // otherwise (§2.1): a client's first NETW_TRANSPORT_PROPS races its first audio packet.
+      if (!ch) return this.drop('acked-from-unknown-address', `acknowledged message ${f.id} from ${uintToIpv4(addr)}:${port} without a channel`);
+      ch.link.receiveFrame(f, nowMs);
+      return;
+    }
+    this.onAudio(buf, length, addr, port);
+  }
+
+  private onAudio(msg: Uint8Array, length: number, addr: number, port: number): void {
     this.stats.audioPacketsIn++;
-    let ch = this.byKey.get(channelKey(address, port));
+    let ch = this.byKey.get(channelKey(addr, port));
     if (!ch) {
-      const created = this.allocate(address, port);
+      const created = this.allocate(addr, port);
       if (!created) {
-        this.drop('server-full', `server full: refused ${address}:${port}`);
-        this.sendRaw(encodeMessage('CLM_SERVER_FULL', {}, 0), port, address);
+        this.drop('server-full', `server full: refused ${uintToIpv4(addr)}:${port}`);
+        this.sendRaw(SERVER_FULL, port, addr);
         return;
       }
       ch = created;
@@ -240,21 +234,22 @@ export class ServerEngine {
     // Any non-protocol datagram keeps the channel alive, valid audio or not (§4.1).
     ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
     const a = ch.audio;
-    if (!a) return this.drop('audio-before-format', `audio from ${ch.key} before NETW_TRANSPORT_PROPS`);
+    if (!a) return this.drop('audio-before-format', `audio from ${ch.address}:${ch.port} before NETW_TRANSPORT_PROPS`);
     if (!a.putPacket(msg, length, ch.autoJitter ? ch.auto : null)) {
       ch.wrongSizePackets++;
-      return this.drop('audio-wrong-size', `audio of ${length} bytes from ${ch.key}, expected ${a.packets[0]!.length}`);
+      return this.drop('audio-wrong-size', `audio of ${length} bytes from ${ch.address}:${ch.port}, expected ${a.packets[0]!.length}`);
     }
     ch.fade.onPacket();
   }
 
-  private onClm(f: Frame, address: string, port: number): void {
+  private onClm(f: Frame, addr: number, port: number): void {
     let m;
     try {
       m = decodeMessage(f.id, f.payload);
     } catch (e) {
-      return this.drop('clm-invalid', `${address}:${port}: ${(e as Error).message}`);
+      return this.drop('clm-invalid', `${uintToIpv4(addr)}:${port}: ${(e as Error).message}`);
     }
+    const address = addr;
     switch (m.name) {
       case 'CLM_PING_MS':
         return this.sendRaw(encodeMessage('CLM_PING_MS', m.value, 0), port, address);
@@ -269,35 +264,35 @@ export class ServerEngine {
       case 'CLM_REQ_CONN_CLIENTS_LIST':
         return this.sendRaw(encodeMessage('CLM_CONN_CLIENTS_LIST', { clients: this.clientList() }, 0), port, address);
       case 'CLM_DISCONNECTION': {
-        const ch = this.byKey.get(channelKey(address, port));
+        const ch = this.byKey.get(channelKey(addr, port));
         if (ch) ch.timeoutSamples = DISCONNECT_TIMEOUT_SAMPLES;
         return;
       }
       case 'CLM_SEND_EMPTY_MESSAGE':
         // Hole punching for a client the directory told about; obeyed only from that directory so the
         // server cannot be used to send packets anywhere on a stranger's behalf.
-        if (this.holePunchSource !== null && address === this.holePunchSource) {
-          this.sendRaw(encodeMessage('CLM_EMPTY_MESSAGE', {}, 0), m.value.port, m.value.ip);
+        if (this.holePunchSource !== null && addr === this.holePunchSource) {
+          this.sendRaw(encodeMessage('CLM_EMPTY_MESSAGE', {}, 0), m.value.port, ipv4ToUint(m.value.ip));
         } else {
-          this.drop('clm-unhandled', `CLM_SEND_EMPTY_MESSAGE from ${address}, not our directory`);
+          this.drop('clm-unhandled', `CLM_SEND_EMPTY_MESSAGE from ${uintToIpv4(addr)}, not our directory`);
         }
         return;
       default:
         if (this.forwardedClm.has(f.id)) {
-          this.emit({ event: 'clm', name: m.name, value: m.value, address, port });
+          this.emit({ event: 'clm', name: m.name, value: m.value, address: uintToIpv4(addr), port });
           return;
         }
         // Directory requests (list, registration) are not ours to answer; empty messages only keep NATs open.
-        if (m.name !== 'CLM_EMPTY_MESSAGE') this.drop('clm-unhandled', `${m.name} from ${address}:${port} ignored`);
+        if (m.name !== 'CLM_EMPTY_MESSAGE') this.drop('clm-unhandled', `${m.name} from ${uintToIpv4(addr)}:${port} ignored`);
     }
   }
 
   // ---- channels ----
 
-  private allocate(address: string, port: number): Channel | null {
+  private allocate(addr: number, port: number): Channel | null {
     const id = this.slots.indexOf(null);
     if (id < 0) return null;
-    const ch = new Channel(id, address, port, (c) => this.makeLink(c));
+    const ch = new Channel(id, addr, port, (c) => this.makeLink(c));
     this.slots[id] = ch;
     this.byKey.set(ch.key, ch);
     this.mixer.resetChannel(id);
@@ -315,8 +310,8 @@ export class ServerEngine {
     if (this.welcome) l.sendMessage('CHAT_TEXT', { text: (WELCOME_PREFIX + this.welcome).slice(0, LIMITS.chat) }, now);
     l.sendMessage('VERSION_AND_OS', { os: ANNOUNCED_OS, version: ANNOUNCED_VERSION }, now);
     l.sendMessage('RECORDER_STATE', { state: RECORDER_NOT_INITIALISED }, now);
-    this.startTimer();
-    this.emit({ event: 'clientConnected', id, address: ch.key, totalChannels: this.byKey.size });
+    this.startTicking();
+    this.emit({ event: 'clientConnected', id, address: `${ch.address}:${ch.port}`, totalChannels: this.byKey.size });
     return ch;
   }
 
@@ -327,14 +322,14 @@ export class ServerEngine {
     ch.link.reset();
     this.emit({ event: 'clientDisconnected', id: ch.id });
     this.broadcastClientList();
-    if (this.byKey.size === 0) this.stopTimer();
+    if (this.byKey.size === 0) this.ticking = false;
   }
 
   private makeLink(ch: Channel): ProtocolLink {
     return new ProtocolLink({
-      send: (bytes) => this.sendRaw(bytes, ch.port, ch.address),
+      send: (bytes) => this.sendRaw(bytes, ch.port, ch.addr),
       onMessage: (m) => this.onChannelMessage(ch, m),
-      onDrop: (reason, error) => this.drop(reason, `${ch.key}: ${error}`),
+      onDrop: (reason, error) => this.drop(reason, `${ch.address}:${ch.port}: ${error}`),
     });
   }
 
@@ -364,7 +359,7 @@ export class ServerEngine {
           audio = new ChannelAudio(fmt, this.frameSamples);
         } catch (e) {
           // e.g. a coded size Opus cannot produce; keep the old format rather than dropping the client.
-          this.drop('bad-transport-props', `${ch.key}: ${(e as Error).message}`);
+          this.drop('bad-transport-props', `${ch.address}:${ch.port}: ${(e as Error).message}`);
           return;
         }
         ch.auto.reset(fmt.frameSamples as 64 | 128, fmt.sequence);
@@ -454,27 +449,33 @@ export class ServerEngine {
 
   // ---- tick ----
 
-  private startTimer(): void {
-    if (this.timer) return;
-    const t = new TickTimer(tickPeriodNs(this.frameSamples), (due) => this.onTimer(due));
-    t.start();
-    this.timer = t;
+  private startTicking(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    this.deadlineNs = this.nowNs() + this.periodNs;
   }
 
-  private stopTimer(): void {
-    if (!this.timer) return;
-    this.timer.stop();
-    this.timer = null;
-  }
+  /** CLOCK_MONOTONIC in ns, from the same clock the worker loop sleeps on. */
+  nowNs: () => number = () => Math.round(performance.now() * 1e6);
 
-  private onTimer(due: number): void {
+  /**
+   * Runs the ticks that are due at nowNs (the loop calls this after waking at nextDeadlineNs). A thread that
+   * fell behind catches up a few ticks at once, like the reference's timer; beyond that the ticks are
+   * dropped and counted, so a long stall does not turn into a burst that floods every client.
+   */
+  runDueTicks(nowNs: number): void {
+    if (!this.ticking || nowNs < this.deadlineNs) return;
+    let due = Math.floor((nowNs - this.deadlineNs) / this.periodNs) + 1;
     if (due > 1) this.stats.lateTicks++;
-    let run = due;
-    if (run > MAX_CATCH_UP_TICKS) {
-      this.stats.skippedTicks += run - MAX_CATCH_UP_TICKS;
-      run = MAX_CATCH_UP_TICKS;
+    if (due > MAX_CATCH_UP_TICKS) {
+      this.stats.skippedTicks += due - MAX_CATCH_UP_TICKS;
+      this.deadlineNs += (due - MAX_CATCH_UP_TICKS) * this.periodNs;
+      due = MAX_CATCH_UP_TICKS;
     }
-    for (let i = 0; i < run && this.timer; i++) this.tick();
+    for (let i = 0; i < due && this.ticking; i++) {
+      this.tick();
+      this.deadlineNs += this.periodNs;
+    }
   }
 
   private tick(): void {
@@ -559,7 +560,7 @@ export class ServerEngine {
     const packet = a.encodeFrame(pcm);
     if (packet) {
       this.stats.audioPacketsOut++;
-      this.socket.send(packet, 0, packet.length, ch.port, ch.address);
+      this.sink.queue(packet, 0, packet.length, ch.addr, ch.port);
     }
   }
 
@@ -573,13 +574,23 @@ export class ServerEngine {
     }
     if (levels.length === 0) return;
     const bytes = encodeMessage('CLM_CHANNEL_LEVEL_LIST', { levels }, 0);
-    for (const ch of this.slots) if (ch) this.sendRaw(bytes, ch.port, ch.address);
+    for (const ch of this.slots) if (ch) this.sendRaw(bytes, ch.port, ch.addr);
   }
 
   // ---- helpers ----
 
-  private sendRaw(bytes: Uint8Array, port: number, address: string): void {
-    this.socket.send(bytes, 0, bytes.length, port, address);
+  private sendRaw(bytes: Uint8Array, port: number, addr: number): void {
+    if (!this.sink.queue(bytes, 0, bytes.length, addr, port)) this.drop('send-queue-full', 'send queue full');
+  }
+
+  /**
+   * An exception escaped the receive path or the tick. The loop keeps running; the count and the message
+   * show up in getStats (and JSON-RPC riffbox/getServerStats) so the bug is visible rather than silent.
+   */
+  countInternalError(where: 'receive' | 'tick', e: Error): void {
+    this.drop('internal-error', `${where}: ${e.stack ?? e.message}`);
+    // A tick that threw part-way may have left the deadline behind; start afresh rather than catch up.
+    if (where === 'tick') this.deadlineNs = this.nowNs() + this.periodNs;
   }
 
   private drop(reason: EngineDrop, error: string): void {
