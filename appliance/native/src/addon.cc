@@ -3,8 +3,11 @@
 // of the server engine's own loop.
 // Context-aware (N-API): every class keeps its state per instance, so the addon loads in any
 // number of worker threads.
+#include <alsa/asoundlib.h>
 #include <napi.h>
 #include <opus_custom.h>
+
+#include <cstdarg>
 
 #include "alsa_devices.h"
 #include "alsa_duplex.h"
@@ -37,7 +40,13 @@ Napi::Value SetThreadRealtime(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, riffbox::tryRealtime(priority));
 }
 
+// libasound prints its own diagnostics to stderr for every failed open; a client retrying a missing device
+// every second would fill the journal with them. The addon reports each failure once, with its reason, through
+// AlsaDuplex.stats(), so libasound's printer is replaced by one that stays silent.
+void QuietAlsaErrors(const char*, int, const char*, int, const char*, ...) {}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  snd_lib_error_set_handler(QuietAlsaErrors);
   riffbox::clockOriginNs();  // fix the origin when the addon first loads, not at first use
   exports.Set("OpusCustomEncoder", riffbox::OpusEncoderWrap::Define(env));
   exports.Set("OpusCustomDecoder", riffbox::OpusDecoderWrap::Define(env));
