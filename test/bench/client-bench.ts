@@ -46,6 +46,13 @@ function threadCpu(pid: number): Map<string, number> {
   return out;
 }
 
+/** CPU seconds per wall second of the threads whose name starts with `prefix`. */
+function threadsCpu(prefix: string, before: Map<string, number>, after: Map<string, number>, wall: number): number {
+  let sum = 0;
+  for (const [k, v] of after) if (k.startsWith(prefix)) sum += v - (before.get(k) ?? 0);
+  return sum / wall;
+}
+
 function threadReport(pid: number, before: Map<string, number>, after: Map<string, number>, wall: number): string {
   const rows: [string, number][] = [];
   for (const [k, v] of after) {
@@ -92,6 +99,13 @@ async function main(): Promise<void> {
     );
     console.log(`riffbox threads: ${threadReport(pids.riffbox, threadsBefore.riffbox, threadsAfter.riffbox, wall)}`);
     console.log(`jamulus threads: ${threadReport(pids.jamulus, threadsBefore.jamulus, threadsAfter.jamulus, wall)}`);
+    // The jack plugin's JACK client threads (named by the addon while it opens the PCM) exist only because
+    // these machines reach JACK through ALSA; on the box, a USB interface is opened as hw: directly.
+    const plugin = threadsCpu('alsa-plugin#', threadsBefore.riffbox, threadsAfter.riffbox, wall);
+    console.log(
+      `riffbox without the ALSA jack plugin's threads: ${((riffCpu - plugin) * 100).toFixed(2)} % ` +
+        `(plugin ${(plugin * 100).toFixed(2)} %), ratio ${((riffCpu - plugin) / jamCpu).toFixed(3)}`,
+    );
     console.log(`client_cpu_ratio=${(riffCpu / jamCpu).toFixed(3)}`);
   } finally {
     await group.stopAll();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 #include "args.h"
@@ -63,6 +64,9 @@ Napi::Function AlsaDuplex::Define(Napi::Env env) {
                          InstanceMethod<&AlsaDuplex::ReadCapture>("readCapture"),
                          InstanceMethod<&AlsaDuplex::WritePlayback>("writePlayback"),
                          InstanceMethod<&AlsaDuplex::Stats>("stats"),
+                         InstanceMethod<&AlsaDuplex::WaitCapture>("waitCapture"),
+                         InstanceAccessor<&AlsaDuplex::CapturedWaiting>("capturedWaiting"),
+                         InstanceAccessor<&AlsaDuplex::StateName>("state"),
                          InstanceMethod<&AlsaDuplex::Close>("close"),
                          InstanceAccessor<&AlsaDuplex::PeriodFrames>("periodFrames"),
                          InstanceAccessor<&AlsaDuplex::CaptureChannels>("captureChannels"),
@@ -114,11 +118,18 @@ AlsaDuplex::AlsaDuplex(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AlsaDu
 
   wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wakeFd_ < 0) throw Napi::Error::New(env, std::string("AlsaDuplex: eventfd: ") + std::strerror(errno));
+  readyFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (readyFd_ < 0) {
+    int err = errno;
+    close(wakeFd_);
+    throw Napi::Error::New(env, std::string("AlsaDuplex: eventfd: ") + std::strerror(err));
+  }
 
   if (info[1].IsFunction()) {
     callback_ = Napi::Persistent(info[1].As<Napi::Function>());
     if (!notifier_.Open(env, callback_.Value(), "riffbox.AlsaDuplex")) {
       close(wakeFd_);
+      close(readyFd_);
       throw Napi::Error::New(env, "AlsaDuplex: napi_create_threadsafe_function failed");
     }
   }
@@ -126,6 +137,7 @@ AlsaDuplex::AlsaDuplex(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AlsaDu
   if (napi_add_env_cleanup_hook(env, &AlsaDuplex::EnvCleanup, this) != napi_ok) {
     notifier_.Close();
     close(wakeFd_);
+    close(readyFd_);
     throw Napi::Error::New(env, "AlsaDuplex: napi_add_env_cleanup_hook failed");
   }
   cleanupHookAdded_ = true;
@@ -149,6 +161,7 @@ AlsaDuplex::AlsaDuplex(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AlsaDu
 AlsaDuplex::~AlsaDuplex() {
   Halt();
   if (wakeFd_ >= 0) close(wakeFd_);
+  if (readyFd_ >= 0) close(readyFd_);
 }
 
 void AlsaDuplex::SetError(const char* stage, int err, const char* detail) {
@@ -212,6 +225,17 @@ int AlsaDuplex::Prefill() {
 }
 
 bool AlsaDuplex::OpenDevice() {
+  // Threads an ALSA plugin starts while the device opens (the jack plugin's JACK clients) inherit
+  // this name, so per-thread CPU figures can tell them from riffbox's own threads.
+  char ownName[16] = {0};
+  const bool renamed = pthread_getname_np(pthread_self(), ownName, sizeof ownName) == 0 &&
+                       pthread_setname_np(pthread_self(), "alsa-plugin") == 0;
+  const bool opened = OpenDeviceNamed();
+  if (renamed) pthread_setname_np(pthread_self(), ownName);
+  return opened;
+}
+
+bool AlsaDuplex::OpenDeviceNamed() {
   int err = snd_pcm_open(&capture_, device_.c_str(), SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK);
   if (err < 0) {
     capture_ = nullptr;
@@ -301,13 +325,26 @@ bool AlsaDuplex::WaitForWake(int timeoutMs) {
 
 bool AlsaDuplex::PumpCapture() {
   const snd_pcm_sframes_t period = periodFrames_;
+  bool committed = false;
   for (;;) {
     snd_pcm_sframes_t avail = snd_pcm_avail_update(capture_);
-    if (avail < 0) return Recover(true, static_cast<int>(avail), kStageRead);
-    if (avail < period) return true;
+    if (avail < 0) {
+      SignalReady(committed);
+      return Recover(true, static_cast<int>(avail), kStageRead);
+    }
+    if (avail < period) {
+      SignalReady(committed);
+      return true;
+    }
     snd_pcm_sframes_t got = snd_pcm_readi(capture_, captureRaw_.data(), period);
-    if (got < 0) return Recover(true, static_cast<int>(got), kStageRead);
-    if (got != period) return true;  // cannot happen with avail >= period; never deliver a torn period
+    if (got < 0) {
+      SignalReady(committed);
+      return Recover(true, static_cast<int>(got), kStageRead);
+    }
+    if (got != period) {  // cannot happen with avail >= period; never deliver a torn period
+      SignalReady(committed);
+      return true;
+    }
     lastCaptureNs_ = monotonicNs();
     int16_t* slot = captureRing_->writeSlot();
     if (slot == nullptr) {
@@ -323,8 +360,17 @@ bool AlsaDuplex::PumpCapture() {
     }
     captureRing_->commitWrite();
     capturedPeriods_.fetch_add(1, std::memory_order_relaxed);
+    committed = true;
     notifier_.Add(1);
   }
+}
+
+void AlsaDuplex::SignalReady(bool committed) {
+  // Once per pump, not per period: a burst after a stall costs one write and one wake-up.
+  if (!committed) return;
+  uint64_t one = 1;
+  ssize_t ignored = write(readyFd_, &one, sizeof one);
+  (void)ignored;
 }
 
 bool AlsaDuplex::PumpPlayback() {
@@ -356,6 +402,8 @@ bool AlsaDuplex::PumpPlayback() {
 }
 
 void AlsaDuplex::Run() {
+  // Named so per-thread CPU figures (/proc/PID/task/*/comm, top -H) tell it from node's threads.
+  pthread_setname_np(pthread_self(), "riffbox-alsa");
   realtime_.store(tryRealtime(kAlsaPriority));
   while (!stopRequested_.load(std::memory_order_acquire)) {
     if (capture_ == nullptr) {
@@ -454,6 +502,58 @@ Napi::Value AlsaDuplex::WritePlayback(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), playbackRing_->push(static_cast<const int16_t*>(pcm.data)));
 }
 
+// Blocks the calling (JS) thread until a captured period is waiting in the ring, `otherFd` turns
+// readable, or `timeoutMs` passes; returns the number of periods waiting (0: not woken by capture).
+// A captured period already waiting returns at once, without a system call.
+Napi::Value AlsaDuplex::WaitCapture(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t other = integerArg(info, 0, "AlsaDuplex.waitCapture", "otherFd");
+  if (other < -1 || other > INT32_MAX) throwType(env, "AlsaDuplex.waitCapture: otherFd must be a file descriptor or -1");
+  if (!info[1].IsNumber()) throwType(env, "AlsaDuplex.waitCapture: timeoutMs must be a number");
+  const double timeoutMs = info[1].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(timeoutMs) || timeoutMs < 0 || timeoutMs > 3600000) {
+    throwType(env, "AlsaDuplex.waitCapture: timeoutMs must be in 0..3600000");
+  }
+  size_t waiting = captureRing_->filled();
+  if (waiting > 0) return Napi::Number::New(env, static_cast<double>(waiting));
+  const uint64_t deadline = monotonicNs() + static_cast<uint64_t>(timeoutMs * 1e6);
+  pollfd fds[2] = {{readyFd_, POLLIN, 0}, {static_cast<int>(other), POLLIN, 0}};
+  const nfds_t nfds = other >= 0 ? 2 : 1;
+  for (;;) {
+    const uint64_t now = monotonicNs();
+    const timespec left = toTimespec(deadline > now ? deadline - now : 0);
+    int rc = ppoll(fds, nfds, &left, nullptr);
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      throw Napi::Error::New(env, std::string("AlsaDuplex.waitCapture: ppoll: ") + std::strerror(err));
+    }
+    if (nfds == 2 && (fds[1].revents & POLLNVAL)) {
+      throwType(env, "AlsaDuplex.waitCapture: otherFd is not an open file descriptor");
+    }
+    if (rc > 0 && fds[0].revents != 0) {
+      uint64_t value;
+      ssize_t ignored = read(readyFd_, &value, sizeof value);
+      (void)ignored;
+    }
+    waiting = captureRing_->filled();
+    if (waiting > 0) return Napi::Number::New(env, static_cast<double>(waiting));
+    if (rc == 0 || (nfds == 2 && fds[1].revents != 0)) return Napi::Number::New(env, 0);
+    // Only a signal for periods an earlier call already took: keep waiting.
+  }
+}
+
+Napi::Value AlsaDuplex::CapturedWaiting(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(captureRing_->filled()));
+}
+
+const char* AlsaDuplex::StateText() const {
+  int state = state_.load();
+  return state == kRunning ? "running" : state == kLost ? "lost" : "stopped";
+}
+
+Napi::Value AlsaDuplex::StateName(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), StateText()); }
+
 Napi::Value AlsaDuplex::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object s = Napi::Object::New(env);
@@ -464,7 +564,7 @@ Napi::Value AlsaDuplex::Stats(const Napi::CallbackInfo& info) {
   s.Set("reopens", Napi::Number::New(env, static_cast<double>(reopens_.load())));
   s.Set("realtime", Napi::Boolean::New(env, realtime_.load()));
   int state = state_.load();
-  s.Set("state", Napi::String::New(env, state == kRunning ? "running" : state == kLost ? "lost" : "stopped"));
+  s.Set("state", Napi::String::New(env, StateText()));
   const char* stage = errorStage_.load();
   if (stage != nullptr && state == kLost) {
     const char* detail = errorDetail_.load();

@@ -5,6 +5,10 @@
 // xruns, and on device loss closes everything and tries to reopen once a second.
 // In steady state it never allocates, locks or calls JS; only reopening a lost device does
 // (inside libasound).
+// JS learns of captured periods either through the optional onCapture callback (a thread-safe
+// function: one event-loop wake-up per period) or, for an engine loop that owns its thread, by
+// blocking in waitCapture(), which watches an eventfd this thread signals plus one more fd (the
+// engine's UDP socket), so one wake-up serves both.
 #pragma once
 #include <alsa/asoundlib.h>
 #include <napi.h>
@@ -36,6 +40,10 @@ class AlsaDuplex : public Napi::ObjectWrap<AlsaDuplex> {
   Napi::Value ReadCapture(const Napi::CallbackInfo& info);
   Napi::Value WritePlayback(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value WaitCapture(const Napi::CallbackInfo& info);
+  Napi::Value CapturedWaiting(const Napi::CallbackInfo& info);
+  Napi::Value StateName(const Napi::CallbackInfo& info);
+  const char* StateText() const;
   void Close(const Napi::CallbackInfo& info);
   Napi::Value PeriodFrames(const Napi::CallbackInfo& info);
   Napi::Value CaptureChannels(const Napi::CallbackInfo& info);
@@ -44,11 +52,13 @@ class AlsaDuplex : public Napi::ObjectWrap<AlsaDuplex> {
 
   void ParseOptions(const Napi::CallbackInfo& info);
   bool OpenDevice();
+  bool OpenDeviceNamed();
   int Configure(snd_pcm_t* pcm, bool capture, snd_pcm_uframes_t* bufferFrames);
   int Prefill();
   void CloseDevice();
   void Run();
   bool PumpCapture();
+  void SignalReady(bool committed);
   bool PumpPlayback();
   bool Recover(bool capture, int err, const char* stage);
   void Lose(const char* stage, int err);
@@ -79,6 +89,9 @@ class AlsaDuplex : public Napi::ObjectWrap<AlsaDuplex> {
   std::unique_ptr<SpscPeriodRing> playbackRing_;
 
   int wakeFd_ = -1;
+  // Signalled (counter += 1) by the audio thread after it committed captured periods; drained by
+  // WaitCapture on the JS thread.
+  int readyFd_ = -1;
   std::thread thread_;
   bool threadRunning_ = false;
   bool cleanupHookAdded_ = false;

@@ -36,6 +36,19 @@ export interface AlsaDuplex extends NativeAlsaDuplex {
   readCapture(out: Int16Array): boolean;
   /** Queues one period (periodFrames × playbackChannels, interleaved); false when the ring is full. */
   writePlayback(pcm: Int16Array): boolean;
+  /**
+   * For an engine loop that owns its thread (instead of onCapture): blocks the thread until a
+   * captured period is waiting, `otherFd` (e.g. a NativeUdpSocket's fd; -1 for none) is readable,
+   * or `timeoutMs` (0…3 600 000, fractions allowed) has passed, and returns the number of periods
+   * waiting (0 when woken by otherFd or the timeout). Returns at once, without a system call, when
+   * a period is already waiting. While the device is lost nothing is captured: only otherFd and the
+   * timeout end the wait.
+   */
+  waitCapture(otherFd: number, timeoutMs: number): number;
+  /** Captured periods waiting to be read (a snapshot). */
+  readonly capturedWaiting: number;
+  /** stats().state, without building the stats object (for polling). */
+  readonly state: AlsaState;
   stats(): AlsaStats;
   /** Stops the thread and closes the device. Idempotent. */
   close(): void;
@@ -46,6 +59,8 @@ export interface AlsaDuplex extends NativeAlsaDuplex {
  * which says 'lost' with the reason while it keeps retrying. onCapture is called on this thread
  * with the number of periods captured since its previous call (coalesced), so an engine can
  * be paced by the device; while it is set the duplex keeps the event loop alive until close().
+ * Each call is an event-loop wake-up through a thread-safe function; a loop that owns its thread
+ * paces itself with waitCapture() instead and passes no callback.
  */
 export const AlsaDuplex = native.AlsaDuplex as new (options: AlsaDuplexOptions, onCapture?: (periods: number) => void) => AlsaDuplex;
 

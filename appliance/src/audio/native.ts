@@ -55,6 +55,12 @@ export interface NativeAlsaDuplex {
   readonly playbackChannels: number;
   readCapture(out: Int16Array): boolean;
   writePlayback(pcm: Int16Array): boolean;
+  /** Blocks until a captured period waits, otherFd (-1: none) is readable, or the timeout; returns the periods waiting. */
+  waitCapture(otherFd: number, timeoutMs: number): number;
+  /** Captured periods waiting in the ring (a snapshot). */
+  readonly capturedWaiting: number;
+  /** stats().state without building the stats object. */
+  readonly state: 'running' | 'lost' | 'stopped';
   stats(): NativeAlsaStats;
   close(): void;
 }

@@ -4,7 +4,6 @@
 import { JsonRpcServer, type RpcParams } from '../control/jsonrpc-server.js';
 import { RpcError, RpcErrorCode } from '../control/rpc-error.js';
 import { readSecretFile } from '../control/secret.js';
-import { listAlsaDevices } from '../audio/alsa-device.js';
 import { countryName } from '../settings/countries.js';
 import { instrumentName, isKnownInstrument } from '../settings/instruments.js';
 import type { Mix, MixEntry } from '../settings/fields.js';
@@ -15,6 +14,7 @@ import { ANNOUNCED_VERSION } from '../server/server-facts.js';
 import type { ClientEngineHost } from './engine-host.js';
 import type { ClientProfile, RemoteClient } from './client-options.js';
 import { parseServerAddress } from './server-address.js';
+import { DeviceLister } from './device-list.js';
 
 export interface ClientControl {
   rpc: JsonRpcServer;
@@ -165,7 +165,11 @@ export async function startClientControl(o: ClientControlOptions): Promise<Clien
     await host.disconnect();
     return 'ok';
   });
-  rpc.register('riffbox/listDevices', () => ({ current: o.device(), devices: listAlsaDevices([o.device()]) }));
+  const lister = new DeviceLister();
+  rpc.register('riffbox/listDevices', async () => {
+    const current = o.device();
+    return { current, devices: await lister.list([current]) };
+  });
   rpc.register('riffbox/setPan', async (p) => {
     const pan = param(p, 'pan', isInt(0, 100), 'an integer 0 (left) … 100 (right)');
     await updateMix(await nameOnChannel(p), { pan });
@@ -222,6 +226,9 @@ export async function startClientControl(o: ClientControlOptions): Promise<Clien
     setMix: (m) => {
       mix = m;
     },
-    close: () => rpc.close(),
+    close: async () => {
+      await lister.close();
+      await rpc.close();
+    },
   };
 }

@@ -1,6 +1,6 @@
 // The USB interface as the client uses it: an AlsaDuplex opened with the channel count the device
 // offers, the period buffers, and the mapping between device channels and the Jamulus stream.
-import { AlsaDuplex, listAlsaDevices, mapCapture, mapPlayback, type AlsaStats, type InputSelection } from '../audio/alsa-device.js';
+import { AlsaDuplex, listAlsaDevices, mapCapture, mapPlayback, type AlsaState, type AlsaStats, type InputSelection } from '../audio/alsa-device.js';
 
 /** A plug-type PCM reports up to 32 channels; a real interface reports what it has. */
 const MAX_DIRECT_CHANNELS = 8;
@@ -27,9 +27,9 @@ export class ClientDevice {
 
   /**
    * Never throws for a missing device: the duplex reports 'lost' and retries every second by itself.
-   * `onPeriods` runs on this thread whenever captured periods are waiting.
+   * No capture callback: the engine loop blocks in wait() instead, so a period costs no event-loop wake-up.
    */
-  constructor(name: string, frames: 64 | 128, onPeriods: (periods: number) => void) {
+  constructor(name: string, frames: 64 | 128) {
     this.name = name;
     this.frames = frames;
     // Probing a missing device says 0 channels; stereo is then assumed until it appears.
@@ -42,10 +42,14 @@ export class ClientDevice {
     this.captureChannels = usableChannels(info?.captureChannels);
     this.playbackChannels = usableChannels(info?.playbackChannels);
     const open = (format: 's16' | 's32'): AlsaDuplex =>
-      new AlsaDuplex(
-        { device: name, periodFrames: frames, format, captureChannels: this.captureChannels, playbackChannels: this.playbackChannels, ringPeriods: RING_PERIODS },
-        (n) => onPeriods(n),
-      );
+      new AlsaDuplex({
+        device: name,
+        periodFrames: frames,
+        format,
+        captureChannels: this.captureChannels,
+        playbackChannels: this.playbackChannels,
+        ringPeriods: RING_PERIODS,
+      });
     this.duplex = open('s16');
     const s = this.duplex.stats();
     // Some USB interfaces take only 32-bit samples on hw: devices.
@@ -55,6 +59,14 @@ export class ClientDevice {
     }
     this.capture = new Int16Array(frames * this.captureChannels);
     this.playback = new Int16Array(frames * this.playbackChannels);
+  }
+
+  /**
+   * Blocks the thread until a captured period is waiting, `otherFd` (-1: none) is readable or
+   * `timeoutMs` passed; returns the periods waiting.
+   */
+  wait(otherFd: number, timeoutMs: number): number {
+    return this.duplex.waitCapture(otherFd, timeoutMs);
   }
 
   /** Takes the oldest captured period into `capture`; false when none is waiting. */
@@ -71,6 +83,10 @@ export class ClientDevice {
   play(source: Int16Array, sourceChannels: 1 | 2): void {
     mapPlayback(source, sourceChannels, this.frames, this.playbackChannels, this.playback);
     this.duplex.writePlayback(this.playback);
+  }
+
+  get state(): AlsaState {
+    return this.duplex.state;
   }
 
   stats(): AlsaStats {

@@ -1,8 +1,11 @@
-// The client's real-time half, run in a worker thread (engine-worker.ts): one UDP socket, the protocol
-// link to the server, the codec and jitter buffer, and the ALSA device whose capture periods pace
-// everything (the device is the clock). While the device is gone a native timer stands in, sending
-// silence, so the session survives an unplugged interface. Connection handling follows §5.
-import dgram from 'node:dgram';
+// The client's real-time half, run in a worker thread whose loop (engine-worker.ts) owns the thread: one
+// native UDP socket, the protocol link to the server, the codec and jitter buffer, and the ALSA device whose
+// capture periods pace everything (the device is the clock). Each loop turn blocks in wait() — on the
+// device's capture signal, or on the socket and a deadline while there is no device — then runTurn()
+// drains the socket, handles the captured periods, runs the timers that are due and sends everything in one
+// sendmmsg. While the device is gone the loop sleeps to period deadlines instead and sends silence, so the
+// session survives an unplugged interface. Nothing here uses Node timers: the loop never returns to the
+// event loop except while a DNS lookup is pending (needsEventLoop). Connection handling follows §5.
 import { performance } from 'node:perf_hooks';
 import {
   LIMITS,
@@ -13,12 +16,13 @@ import {
 } from '../protocol/index.js';
 import { AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
 import { overallDelayMs } from '../audio/overall-delay.js';
-import { TickTimer, tickPeriodNs } from '../audio/tick-timer.js';
+import { tickPeriodNs } from '../audio/tick-timer.js';
+import { ipv4ToUint, monotonicNowNs, type NativeUdpSocket } from '../net/udp-socket.js';
 import type { InputSelection } from '../audio/alsa-device.js';
 import { ClientAudio, clientFormat } from './client-audio.js';
 import { ClientDevice } from './client-device.js';
 import { MixSync, mixTargets } from './personal-mix.js';
-import { parseServerAddress, resolveServerHost, type ServerAddress } from './server-address.js';
+import { literalServerHost, parseServerAddress, resolveServerHost, type ServerAddress } from './server-address.js';
 import type { ClientEngineOptions, ClientProfile, ClientStats, ConnectionState, RemoteClient } from './client-options.js';
 import {
   CONNECT_TIMEOUT_MS,
@@ -51,12 +55,29 @@ const PLAYBACK_BURST_PERIODS = 2;
 /** Options whose change needs a new device, format or server: a clean reconnect. */
 const RESTART_KEYS = ['server', 'device', 'frames', 'quality', 'channels'] as const;
 
+/** Deadlines the fallback clock may fall behind before it gives up catching up (a stalled thread). */
+const FALLBACK_MAX_CATCH_UP = 8;
+/** A ping unanswered for this long no longer makes the loop wake for every datagram. */
+const PING_WAKE_MS = 1000;
+
+const CLM_DISCONNECTION = encodeMessage('CLM_DISCONNECTION', {}, 0);
+
+/** Something to do later on the loop's thread (it has no Node timers). */
+interface Scheduled {
+  atMs: number;
+  run: () => void;
+  /** Also run (early) when the engine stops: a goodbye to a server must still go out. */
+  onStop: boolean;
+}
+
 export class ClientEngine {
   private opts: ClientEngineOptions;
-  private readonly socket: dgram.Socket;
+  private readonly socket: NativeUdpSocket;
+  /** One view per receive slot, made once: handing a datagram on allocates nothing. */
+  private readonly slotViews: Uint8Array[] = [];
+  private readonly slotBytes: number;
   private readonly link: ProtocolLink;
   private device: ClientDevice | null = null;
-  private fallback: InstanceType<typeof TickTimer> | null = null;
   private audio!: ClientAudio;
   /** Capture of a mono input before it is doubled for mono-in/stereo-out. */
   private monoIn!: Int16Array;
@@ -67,21 +88,23 @@ export class ClientEngine {
   private state: ConnectionState = 'disconnected';
   private server: ServerAddress | null = null;
   private serverIp: string | null = null;
+  /** serverIp as the socket reports addresses (host-order uint32), -1 outside a session. */
+  private serverAddr = -1;
+  private serverPort = 0;
   /** The server of the last session: its stray audio is answered with CLM_DISCONNECTION. */
-  private formerServer: { ip: string; port: number } | null = null;
-  /**
-   * "ip:port" the UDP socket is connected to. A connected socket sends without the per-datagram address
-   * lookup of an unconnected one (measured: a large part of the client's CPU) and the kernel drops strangers.
-   */
-  private peer: string | null = null;
+  private formerServer: { addr: number; port: number } | null = null;
   /** Bumped for every attempt, so a late DNS answer of an abandoned attempt is ignored. */
   private attempt = 0;
+  /** DNS lookups in flight: their answers come through the event loop, which the loop then visits. */
+  private pendingLookups = 0;
   private attemptDeadline = 0;
   private retryAt = 0;
   private backoffMs = RETRY_INITIAL_MS;
   private lastAudioAt = 0;
   private lastStrayReplyAt = 0;
   private lastPingAt = 0;
+  /** A ping is out and unanswered: the loop then wakes for datagrams, so the round trip is not rounded up to a period. */
+  private pingOutstanding = false;
   private readonly pingValue = { timeMs: 0 };
   private pingMs: number | null = null;
   private serverVersion: string | null = null;
@@ -92,7 +115,12 @@ export class ClientEngine {
   private mixDirty = false;
   private lastMixAt = -Infinity;
   private deviceState: 'running' | 'lost' | 'stopped' = 'stopped';
-  private readonly housekeeping: NodeJS.Timeout;
+  private nextHousekeepingAt = 0;
+  private readonly scheduled: Scheduled[] = [];
+  /** CLOCK_MONOTONIC ns of the fallback clock's next period; 0 while the device paces (or nothing needs audio). */
+  private fallbackDeadlineNs = 0;
+  /** Periods the last wait() saw waiting in the capture ring. */
+  private captured = 0;
   private readonly epoch = performance.now();
   private fallbackPeriods = 0;
   private reconnects = 0;
@@ -103,14 +131,13 @@ export class ClientEngine {
   constructor(
     options: ClientEngineOptions,
     private readonly emit: (e: ClientEngineEvent) => void,
+    socket: NativeUdpSocket,
   ) {
     this.opts = options;
-    this.socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 18, sendBufferSize: 1 << 18 });
-    this.socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
-    // ICMP "port unreachable" from a stopped server surfaces here; it is what server loss looks like.
-    this.socket.on('error', (err) => {
-      this.lastError = `socket: ${err.message}`;
-    });
+    this.socket = socket;
+    const slot = socket.slotBytes;
+    this.slotBytes = slot;
+    for (let i = 0; i < socket.maxBatch; i++) this.slotViews.push(socket.recvData.subarray(i * slot, (i + 1) * slot));
     this.link = new ProtocolLink({
       send: (bytes) => this.sendToServer(bytes),
       onMessage: (m) => this.onMessage(m),
@@ -119,32 +146,127 @@ export class ClientEngine {
       },
     });
     this.setUpAudio();
-    this.housekeeping = setInterval(() => this.tickHousekeeping(), HOUSEKEEPING_MS);
   }
 
-  /** Binds the local UDP port (any free one) and opens the device. */
-  start(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.socket.once('error', onError);
-      this.socket.bind(0, '0.0.0.0', () => {
-        this.socket.off('error', onError);
-        this.openDevice();
-        if (this.opts.autoConnect) this.connect();
-        resolve(this.socket.address().port);
-      });
-    });
+  /** Opens the device and, if configured, starts connecting. */
+  start(): void {
+    this.nextHousekeepingAt = this.now() + HOUSEKEEPING_MS;
+    this.openDevice();
+    if (this.opts.autoConnect) this.connect();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Disconnects cleanly (blocking the thread for the ~100 ms grace, which no longer matters), sends
+   * every goodbye still scheduled, closes the device and the socket.
+   */
+  stop(): void {
     if (this.stopped) return;
-    await this.disconnect();
+    this.disconnect();
+    const goodbyes = this.scheduled.filter((s) => s.onStop).sort((a, b) => a.atMs - b.atMs);
+    this.scheduled.length = 0;
+    for (const s of goodbyes) {
+      const waitMs = s.atMs - this.now();
+      if (waitMs > 0) this.socket.sleepUntil(monotonicNowNs() + waitMs * 1e6, false);
+      s.run();
+    }
+    this.socket.flush();
     this.stopped = true;
-    clearInterval(this.housekeeping);
-    this.stopFallback();
+    this.fallbackDeadlineNs = 0;
     this.device?.close();
     this.device = null;
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  /** True while a DNS answer is awaited: the loop must then let the event loop run between turns. */
+  get needsEventLoop(): boolean {
+    return this.pendingLookups > 0;
+  }
+
+  // ---- the loop (engine-worker.ts): wait(), runTurn(), then the main thread's requests, then flush() ----
+
+  /**
+   * Blocks the thread until there is work: captured periods while the device paces; the next period
+   * deadline of the fallback clock while a session has no device; a datagram when one is awaited (an
+   * answer to a ping, or anything while idle); at the latest the next timer (housekeeping, scheduled sends).
+   */
+  wait(): void {
+    const now = this.now();
+    const untilMs = Math.max(0, this.nextTimerAt() - now);
+    const wakeOnDatagram = this.pingOutstanding && now - this.lastPingAt < PING_WAKE_MS;
+    const dev = this.device;
+    this.captured = 0;
+    if (this.fallbackDeadlineNs > 0) {
+      this.socket.sleepUntil(Math.min(this.fallbackDeadlineNs, monotonicNowNs() + untilMs * 1e6), wakeOnDatagram);
+    } else if (dev !== null && this.deviceState === 'running') {
+      this.captured = dev.wait(wakeOnDatagram ? this.socket.fd : -1, untilMs);
+    } else {
+      this.socket.waitReadable(untilMs);
+    }
+  }
+
+  /** Everything that is due after a wait: datagrams, device periods, fallback periods, timers. Sends at the end. */
+  runTurn(): void {
+    const now = this.now();
+    // A bug reached by some input costs that input, not the session: counted, the loop goes on.
+    // (Inline try blocks: a closure per step would be an allocation per period.)
+    try {
+      this.receiveAll(now);
+    } catch (e) {
+      this.internalError('receive', e);
+    }
+    try {
+      if (this.device !== null) this.onDevicePeriods(this.captured);
+      if (this.fallbackDeadlineNs > 0) this.runFallback();
+    } catch (e) {
+      this.internalError('audio', e);
+    }
+    if (now >= this.nextHousekeepingAt) {
+      this.nextHousekeepingAt += HOUSEKEEPING_MS;
+      if (this.nextHousekeepingAt <= now) this.nextHousekeepingAt = now + HOUSEKEEPING_MS;
+      try {
+        this.tickHousekeeping();
+      } catch (e) {
+        this.internalError('housekeeping', e);
+      }
+    }
+    if (this.scheduled.length > 0) {
+      try {
+        this.runScheduled(now);
+      } catch (e) {
+        this.internalError('timer', e);
+      }
+    }
+    this.socket.flush();
+  }
+
+  /** Sends what requests from the main thread queued. */
+  flush(): void {
+    this.socket.flush();
+  }
+
+  private internalError(where: string, e: unknown): void {
+    this.lastError = `internal error (${where}): ${(e as Error).message}`;
+  }
+
+  private nextTimerAt(): number {
+    let t = this.nextHousekeepingAt;
+    for (const s of this.scheduled) if (s.atMs < t) t = s.atMs;
+    return t;
+  }
+
+  private schedule(delayMs: number, run: () => void, onStop = false): void {
+    this.scheduled.push({ atMs: this.now() + delayMs, run, onStop });
+  }
+
+  private runScheduled(now: number): void {
+    for (let i = 0; i < this.scheduled.length; ) {
+      const s = this.scheduled[i]!;
+      if (s.atMs > now) {
+        i++;
+        continue;
+      }
+      this.scheduled.splice(i, 1);
+      s.run();
+    }
   }
 
   // ---- control (from the main thread through the worker bridge) ----
@@ -160,18 +282,32 @@ export class ClientEngine {
     this.startAttempt();
   }
 
-  /** Clean disconnect: audio stops now, CLM_DISCONNECTION follows after ~100 ms; no reconnection. */
-  async disconnect(): Promise<void> {
+  /**
+   * Clean disconnect: audio stops now, CLM_DISCONNECTION follows after ~100 ms; no reconnection.
+   * `done` runs once that went out (at once when there is nobody to tell).
+   */
+  disconnect(done?: () => void): void {
     const was = this.state;
-    if (was === 'disconnected') return;
-    const target = this.serverIp !== null && this.server ? { ip: this.serverIp, port: this.server.port } : null;
+    if (was === 'disconnected') {
+      done?.();
+      return;
+    }
+    const target = this.serverAddr >= 0 ? { addr: this.serverAddr, port: this.serverPort } : null;
     this.endSession();
     this.state = 'disconnected';
     this.updatePacing();
     if (was === 'connected') this.emit({ event: 'disconnected', reason: 'disconnected by request' });
     if (target && (was === 'connected' || was === 'connecting')) {
-      await new Promise((r) => setTimeout(r, DISCONNECT_GRACE_MS));
-      this.sendRaw(encodeMessage('CLM_DISCONNECTION', {}, 0), target.port, target.ip);
+      this.schedule(
+        DISCONNECT_GRACE_MS,
+        () => {
+          this.sendRaw(CLM_DISCONNECTION, target.port, target.addr);
+          done?.();
+        },
+        true,
+      );
+    } else {
+      done?.();
     }
   }
 
@@ -181,7 +317,8 @@ export class ClientEngine {
     const restart = RESTART_KEYS.some((k) => prev[k] !== next[k]);
     if (restart) {
       const wasActive = this.state !== 'disconnected';
-      void this.disconnect().then(() => {
+      this.disconnect(() => {
+        if (this.stopped) return;
         if (prev.device !== next.device || prev.frames !== next.frames) this.openDevice();
         this.setUpAudio();
         if (next.autoConnect || wasActive) this.connect();
@@ -192,7 +329,7 @@ export class ClientEngine {
     if (prev.jitterAuto !== next.jitterAuto || prev.jitterSize !== next.jitterSize) this.applyJitterSetting();
     if (!sameProfile(prev.profile, next.profile)) this.sendProfile();
     this.requestMixSync();
-    if (!next.autoConnect && prev.autoConnect) void this.disconnect();
+    if (!next.autoConnect && prev.autoConnect) this.disconnect();
     else if (next.autoConnect && !prev.autoConnect && this.state === 'disconnected') this.connect();
   }
 
@@ -281,12 +418,12 @@ export class ClientEngine {
       jitterUnderruns: a.underruns,
       fallbackPeriods: this.fallbackPeriods,
       reconnects: this.reconnects,
-      lastError: this.lastError,
+      lastError: this.lastError ?? this.socket.stats().lastError,
       protocolDrops: { ...this.link.stats.drops },
     };
   }
 
-  // ---- audio: one call per device period (or fallback tick) ----
+  // ---- audio: one call per device period (or fallback period) ----
 
   /**
    * After a stall the device hands over a burst of periods. All are encoded and decoded (the server
@@ -300,6 +437,19 @@ export class ClientEngine {
     while (dev.read()) {
       this.period(dev, waiting <= PLAYBACK_BURST_PERIODS);
       if (waiting > 1) waiting--;
+    }
+  }
+
+  /** Periods of silence for the deadlines that passed; a thread stalled for long does not replay them all. */
+  private runFallback(): void {
+    const nowNs = monotonicNowNs();
+    if (nowNs < this.fallbackDeadlineNs) return;
+    const periodNs = tickPeriodNs(this.opts.frames);
+    const due = Math.floor((nowNs - this.fallbackDeadlineNs) / periodNs) + 1;
+    this.fallbackDeadlineNs += due * periodNs;
+    for (let i = 0; i < due && i < FALLBACK_MAX_CATCH_UP; i++) {
+      this.fallbackPeriods++;
+      this.period(null);
     }
   }
 
@@ -320,9 +470,9 @@ export class ClientEngine {
       a.send.fill(0);
     }
     const state = this.state;
-    if ((state === 'connecting' || state === 'connected') && this.serverIp !== null) {
+    if ((state === 'connecting' || state === 'connected') && this.serverAddr >= 0) {
       const packet = a.encode(this.opts.muteMyself ? a.silence : a.send);
-      this.socket.send(packet);
+      this.sendRaw(packet, this.serverPort, this.serverAddr);
     }
     if (!dev) return;
     let out = a.silence;
@@ -345,29 +495,45 @@ export class ClientEngine {
 
   // ---- network ----
 
-  private onDatagram(msg: Buffer, address: string, port: number): void {
-    const now = this.now();
-    if (address !== this.serverIp || this.server === null || port !== this.server.port) {
+  private receiveAll(now: number): void {
+    const socket = this.socket;
+    const views = this.slotViews;
+    const lengths = socket.recvLengths;
+    const addrs = socket.recvAddrs;
+    const ports = socket.recvPorts;
+    const slot = this.slotBytes;
+    const batch = this.slotViews.length;
+    for (;;) {
+      const n = socket.receive();
+      for (let i = 0; i < n; i++) {
+        // A truncated datagram keeps its slot length: it then fails every size and CRC check and is counted.
+        const len = lengths[i]! > slot ? slot : lengths[i]!;
+        this.onDatagram(views[i]!, len, addrs[i]!, ports[i]!, now);
+      }
+      if (n < batch) return;
+    }
+  }
+
+  private onDatagram(msg: Uint8Array, length: number, addr: number, port: number, now: number): void {
+    if (addr !== this.serverAddr || port !== this.serverPort) {
       const f = this.formerServer;
-      if (f && f.ip === address && f.port === port && !isProtocolFrame(msg, msg.length)) {
+      if (f && f.addr === addr && f.port === port && !isProtocolFrame(msg, length)) {
         // Like the reference: a server still streaming to us is told we left.
         if (now - this.lastStrayReplyAt >= STRAY_REPLY_MS) {
           this.lastStrayReplyAt = now;
-          this.sendRaw(encodeMessage('CLM_DISCONNECTION', {}, 0), port, address);
+          this.sendRaw(CLM_DISCONNECTION, port, addr);
         }
         return;
       }
       this.strangers++;
       return;
     }
-    const session = this.state === 'connecting' || this.state === 'connected';
-    // serverIp is only set while a session is on.
-    if (!session) return;
-    if (isProtocolFrame(msg, msg.length)) {
-      this.link.receive(msg, now);
+    // serverAddr is only set while a session is on.
+    if (isProtocolFrame(msg, length)) {
+      this.link.receive(msg, now, length);
       return;
     }
-    if (!this.audio.put(msg, msg.length, this.opts.jitterAuto)) return;
+    if (!this.audio.put(msg, length, this.opts.jitterAuto)) return;
     this.lastAudioAt = now;
     if (this.state === 'connecting') this.becomeConnected(now);
   }
@@ -436,6 +602,7 @@ export class ClientEngine {
         this.emit({ event: 'chat', text: m.value.text });
         return;
       case 'CLM_PING_MS': {
+        this.pingOutstanding = false;
         const rtt = ((this.clock32() - m.value.timeMs) >>> 0) & 0xffffffff;
         if (rtt < 60000) this.pingMs = rtt;
         return;
@@ -456,27 +623,18 @@ export class ClientEngine {
   }
 
   private sendToServer(bytes: Uint8Array): void {
-    if (this.serverIp === null || this.server === null) return;
-    this.sendRaw(bytes, this.server.port, this.serverIp);
+    if (this.serverAddr < 0) return;
+    this.sendRaw(bytes, this.serverPort, this.serverAddr);
   }
 
-  private sendRaw(bytes: Uint8Array, port: number, address: string): void {
+  /** Queued for the turn's one sendmmsg; a full queue (a burst of periods) is sent first. */
+  private sendRaw(bytes: Uint8Array, port: number, addr: number): void {
     if (this.stopped) return;
-    if (this.peer === `${address}:${port}`) this.socket.send(bytes);
-    else if (this.peer === null) this.socket.send(bytes, 0, bytes.length, port, address);
-  }
-
-  private connectSocket(ip: string, port: number, then: () => void): void {
-    const key = `${ip}:${port}`;
-    if (this.peer === key) return then();
-    if (this.peer !== null) {
-      this.socket.disconnect();
-      this.peer = null;
+    const s = this.socket;
+    if (!s.queue(bytes, 0, bytes.length, addr, port) && bytes.length <= this.slotBytes && s.queued > 0) {
+      s.flush();
+      s.queue(bytes, 0, bytes.length, addr, port);
     }
-    this.socket.connect(port, ip, () => {
-      this.peer = key;
-      then();
-    });
   }
 
   // ---- connection state machine ----
@@ -499,22 +657,43 @@ export class ClientEngine {
     this.server = server;
     this.state = 'connecting';
     this.attemptDeadline = this.now() + CONNECT_TIMEOUT_MS;
-    resolveServerHost(server.host).then(
-      (ip) => {
-        if (attempt !== this.attempt || this.state !== 'connecting') return;
-        this.connectSocket(ip, server.port, () => this.beginAttempt(attempt, ip));
-      },
-      (e: Error) => {
-        if (attempt !== this.attempt || this.state !== 'connecting') return;
-        this.lose(`cannot resolve ${server.host}: ${e.message}`);
-      },
-    );
+    let ip: string | null;
+    try {
+      ip = literalServerHost(server.host);
+    } catch (e) {
+      this.lose((e as Error).message);
+      return;
+    }
+    if (ip !== null) {
+      this.beginAttempt(attempt, ip);
+      return;
+    }
+    // A name: the answer comes through the event loop, which the worker loop visits until it is in.
+    this.pendingLookups++;
+    resolveServerHost(server.host)
+      .then(
+        (resolved) => {
+          if (attempt !== this.attempt || this.state !== 'connecting') return;
+          this.beginAttempt(attempt, resolved);
+        },
+        (e: Error) => {
+          if (attempt !== this.attempt || this.state !== 'connecting') return;
+          this.lose(`cannot resolve ${server.host}: ${e.message}`);
+        },
+      )
+      .finally(() => {
+        this.pendingLookups--;
+        // Called from the event loop, after the turn's flush: send what the answer queued now.
+        this.socket.flush();
+      });
   }
 
-  /** The socket points at the server: reset everything per-session and announce the format. */
+  /** The server's address is known: reset everything per-session and announce the format. */
   private beginAttempt(attempt: number, ip: string): void {
     if (attempt !== this.attempt || this.state !== 'connecting') return;
     this.serverIp = ip;
+    this.serverAddr = ipv4ToUint(ip);
+    this.serverPort = this.server!.port;
     this.formerServer = null;
     this.link.reset();
     this.ownId = null;
@@ -522,6 +701,7 @@ export class ClientEngine {
     this.mixSync.reset();
     this.serverVersion = null;
     this.pingMs = null;
+    this.pingOutstanding = false;
     this.setUpAudio(false);
     this.attemptDeadline = this.now() + CONNECT_TIMEOUT_MS;
     this.link.sendMessage('NETW_TRANSPORT_PROPS', this.audio.props, this.now());
@@ -531,19 +711,22 @@ export class ClientEngine {
   /** Leaves the current session without notifying anybody (link state, server address). */
   private endSession(): void {
     this.attempt++;
-    if (this.serverIp !== null && this.server) this.formerServer = { ip: this.serverIp, port: this.server.port };
+    if (this.serverAddr >= 0) this.formerServer = { addr: this.serverAddr, port: this.serverPort };
     this.link.reset();
     this.serverIp = null;
+    this.serverAddr = -1;
+    this.serverPort = 0;
     this.ownId = null;
     this.clients = [];
     this.mixSync.reset();
     this.pingMs = null;
+    this.pingOutstanding = false;
   }
 
   /** Server lost or attempt failed: stop audio, say goodbye, retry after the back-off. */
   private lose(reason: string): void {
     const wasConnected = this.state === 'connected';
-    const target = this.serverIp !== null && this.server ? { ip: this.serverIp, port: this.server.port } : null;
+    const target = this.serverAddr >= 0 ? { addr: this.serverAddr, port: this.serverPort } : null;
     this.endSession();
     this.state = 'retrying';
     this.lastError = reason;
@@ -554,7 +737,7 @@ export class ClientEngine {
     this.updatePacing();
     if (target) {
       // A server that is merely unreachable for a while frees our old channel and starts clean next time.
-      setTimeout(() => this.sendRaw(encodeMessage('CLM_DISCONNECTION', {}, 0), target.port, target.ip), DISCONNECT_GRACE_MS);
+      this.schedule(DISCONNECT_GRACE_MS, () => this.sendRaw(CLM_DISCONNECTION, target.port, target.addr), true);
     }
     if (wasConnected) this.emit({ event: 'disconnected', reason });
     this.emit({ event: 'attemptFailed', server: this.server?.label ?? this.opts.server, reason, retryInMs: wait });
@@ -576,6 +759,7 @@ export class ClientEngine {
         }
         if (now - this.lastPingAt >= PING_INTERVAL_MS) {
           this.lastPingAt = now;
+          this.pingOutstanding = true;
           this.pingValue.timeMs = this.clock32();
           this.link.sendClm('CLM_PING_MS', this.pingValue);
         }
@@ -611,7 +795,7 @@ export class ClientEngine {
   }
 
   private sendProfile(): void {
-    if (!this.inSession() || this.serverIp === null) return;
+    if (!this.inSession() || this.serverAddr < 0) return;
     const p = this.opts.profile;
     this.link.sendMessage(
       'CHANNEL_INFOS',
@@ -633,24 +817,24 @@ export class ClientEngine {
   private applyJitterSetting(): void {
     const a = this.audio;
     a.jitter.setSize(this.opts.jitterAuto ? a.auto.currentSize : this.opts.jitterSize);
-    if (this.inSession() && this.serverIp !== null) this.link.sendMessage('JITT_BUF_SIZE', { blocks: this.jitterWireValue() }, this.now());
+    if (this.inSession() && this.serverAddr >= 0) this.link.sendMessage('JITT_BUF_SIZE', { blocks: this.jitterWireValue() }, this.now());
   }
 
   // ---- device and pacing ----
 
   private openDevice(): void {
     this.device?.close();
-    this.device = new ClientDevice(this.opts.device, this.opts.frames, (n) => this.onDevicePeriods(n));
+    this.device = new ClientDevice(this.opts.device, this.opts.frames);
     this.deviceState = 'stopped';
     this.watchDevice();
   }
 
   private watchDevice(): void {
-    const s = this.device?.stats();
-    const state = s?.state ?? 'stopped';
+    // The state alone (no stats object) 40 times a second; the full stats only when it changed.
+    const state = this.device?.state ?? 'stopped';
     if (state !== this.deviceState) {
       this.deviceState = state;
-      this.emit({ event: 'device', state, error: s?.error ?? null });
+      this.emit({ event: 'device', state, error: this.device?.stats().error ?? null });
       this.updatePacing();
     }
   }
@@ -658,23 +842,8 @@ export class ClientEngine {
   /** The fallback clock runs only while a session needs audio and the device cannot pace it. */
   private updatePacing(): void {
     const need = this.inSession() && this.deviceState !== 'running' && !this.stopped;
-    if (need && !this.fallback) {
-      const t = new TickTimer(tickPeriodNs(this.opts.frames), (due) => {
-        for (let i = 0; i < due && i < 8; i++) {
-          this.fallbackPeriods++;
-          this.period(null);
-        }
-      });
-      t.start();
-      this.fallback = t;
-    } else if (!need) {
-      this.stopFallback();
-    }
-  }
-
-  private stopFallback(): void {
-    this.fallback?.stop();
-    this.fallback = null;
+    if (need && this.fallbackDeadlineNs === 0) this.fallbackDeadlineNs = monotonicNowNs() + tickPeriodNs(this.opts.frames);
+    else if (!need) this.fallbackDeadlineNs = 0;
   }
 
   private setUpAudio(sequence = false): void {

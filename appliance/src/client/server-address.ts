@@ -22,12 +22,22 @@ export function parseServerAddress(text: string): ServerAddress {
 }
 
 /**
+ * The address itself when `host` is an IPv4 literal (no lookup, no waiting), null for a name that
+ * needs DNS. Throws for IPv6, which the client does not speak.
+ */
+export function literalServerHost(host: string): string | null {
+  if (isIP(host) === 4) return host;
+  if (isIP(host) === 6) throw new Error(`IPv6 server addresses are not supported (${host})`);
+  return null;
+}
+
+/**
  * The IPv4 address to send to. Jamulus 3.x clients are IPv4 unless started with -6, and anything
  * involving a directory is IPv4-only, so names resolve to A records.
  */
 export async function resolveServerHost(host: string): Promise<string> {
-  if (isIP(host) === 4) return host;
-  if (isIP(host) === 6) throw new Error(`IPv6 server addresses are not supported (${host})`);
+  const literal = literalServerHost(host);
+  if (literal !== null) return literal;
   const r = await lookup(host, { family: 4 });
   return r.address;
 }
