@@ -14,8 +14,8 @@ import type { EngineRequest, WorkerToHost } from './engine-protocol.js';
 import { NativeUdpSocket, monotonicNowNs } from '../net/udp-socket.js';
 import { native } from '../audio/native.js';
 
-/** Below ALSA (70) and the harness's peers (60): this thread does the tick's work and its pacing. */
-const ENGINE_PRIORITY = 50;
+/** Below ALSA (70), level with Jamulus's audio threads as the harness runs them (60): this thread does the tick's work and its pacing. */
+const ENGINE_PRIORITY = 60;
 /** How long an idle server sleeps between looks at the main thread's requests. */
 const IDLE_POLL_MS = 20;
 
