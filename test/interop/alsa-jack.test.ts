@@ -17,6 +17,7 @@ import {
   streamChannelsFor,
   type AlsaStats,
 } from '../../appliance/src/audio/alsa-device.js';
+import { NativeUdpSocket } from '../../appliance/src/net/udp-socket.js';
 
 const RATE = 48000;
 const PCM = 'riffbox_test';
@@ -186,6 +187,36 @@ pcm.${PCM} {
     for (const card of list.filter((d) => d.card >= 0)) assert.match(card.pcm, /^hw:CARD=[^,]+,DEV=\d+$/);
   });
 
+  test('waitCapture paces a loop that owns its thread: one return per captured period, no callback', () => {
+    for (const d of open) d.close();
+    const duplex = new AlsaDuplex({ device: PCM, periodFrames: 128, ringPeriods: 32 });
+    open.push(duplex);
+    assert.equal(duplex.state, 'running');
+    const buf = new Int16Array(256);
+    // Drain what piled up since opening, then count periods over ~400 ms of blocking waits.
+    while (duplex.readCapture(buf)) {
+      // drained
+    }
+    let periods = 0;
+    let wakeUps = 0;
+    let timeouts = 0;
+    const start = performance.now();
+    while (performance.now() - start < 400) {
+      const waiting = duplex.waitCapture(-1, 50);
+      wakeUps++;
+      if (waiting === 0) timeouts++;
+      assert.equal(duplex.capturedWaiting, waiting, 'the count returned is what the ring holds');
+      while (duplex.readCapture(buf)) periods++;
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const expected = (seconds * RATE) / 128;
+    // The dummy jackd runs 64-frame cycles: about one period per two cycles, never a busy loop.
+    assert.ok(Math.abs(periods - expected) < expected * 0.25, `${periods} periods in ${seconds.toFixed(2)} s, expected ~${expected.toFixed(0)}`);
+    assert.ok(wakeUps <= periods + 5, `${wakeUps} wake-ups for ${periods} periods`);
+    assert.equal(timeouts, 0, 'a running device never lets a 50 ms wait time out');
+    duplex.close();
+  });
+
   test('stopping jackd reads as a lost device, which comes back when jackd does', async () => {
     for (const d of open) d.close();
     let notified = 0;
@@ -238,6 +269,35 @@ describe('AlsaDuplex without a device', () => {
       duplex.close();
     }
     assert.equal(duplex.stats().state, 'stopped');
+  });
+
+  test('waitCapture without a device: the timeout, or the other fd turning readable, ends the wait', () => {
+    const duplex = new AlsaDuplex({ device: 'riffbox_no_such_pcm', periodFrames: 128 });
+    const socket = new NativeUdpSocket({ port: 0, address: '127.0.0.1' });
+    try {
+      assert.equal(duplex.state, 'lost');
+      let t0 = performance.now();
+      assert.equal(duplex.waitCapture(-1, 60), 0);
+      let ms = performance.now() - t0;
+      assert.ok(ms >= 55 && ms < 500, `waited ${ms.toFixed(1)} ms for a 60 ms timeout`);
+      t0 = performance.now();
+      assert.equal(duplex.waitCapture(socket.fd, 60), 0);
+      ms = performance.now() - t0;
+      assert.ok(ms >= 55, `nothing readable: the full timeout (${ms.toFixed(1)} ms)`);
+      assert.ok(socket.sendTo(new Uint8Array([1, 2, 3]), 0, 3, 0x7f000001, socket.port));
+      t0 = performance.now();
+      assert.equal(duplex.waitCapture(socket.fd, 5000), 0);
+      ms = performance.now() - t0;
+      assert.ok(ms < 100, `a pending datagram ends the wait at once (${ms.toFixed(1)} ms)`);
+      const Wait = duplex.waitCapture.bind(duplex) as unknown as (...a: unknown[]) => number;
+      assert.throws(() => Wait(-2, 10), { name: 'TypeError', message: 'AlsaDuplex.waitCapture: otherFd must be a file descriptor or -1' });
+      assert.throws(() => Wait(-1, -1), { name: 'TypeError', message: 'AlsaDuplex.waitCapture: timeoutMs must be in 0..3600000' });
+      assert.throws(() => Wait('3', 10), { name: 'TypeError', message: 'AlsaDuplex.waitCapture: otherFd must be a number' });
+    } finally {
+      socket.close();
+      duplex.close();
+    }
+    assert.equal(duplex.state, 'stopped');
   });
 
   test('bad options throw TypeError', () => {

@@ -108,4 +108,32 @@ describe('riffbox client with a Debian Jamulus server', () => {
     assert.ok(Number(printed[1]) > 0, printed[0]);
     assert.equal(riff.process.running, true);
   });
+
+  test('JSON-RPC answers promptly while ALSA devices are being probed', async () => {
+    // Probing opens every PCM (~0.1–0.6 s through the jack plugin); it once ran on the main thread and
+    // held up the admin page's getStats and getClientList behind it.
+    const other = await riff.connectRpc();
+    const listing = riff.rpc.call<{ current: string; devices: { pcm: string }[] }>('riffbox/listDevices');
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await other.call<ClientStats>('riffbox/getStats');
+      await other.call('jamulusclient/getClientList');
+      times.push(performance.now() - t0);
+    }
+    const list = await listing;
+    assert.equal(list.current, 'riffboxtest');
+    assert.ok(list.devices.some((d) => d.pcm === 'riffboxtest'), JSON.stringify(list));
+    assert.ok(Math.max(...times) < 250, `getStats + getClientList during a probe: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
+    // On one connection the server answers in order, so a slow probe must not hold the calls behind it:
+    // once a listing exists, a request gets it after at most ~100 ms.
+    await sleep(2100);
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      await Promise.all([riff.rpc.call('riffbox/listDevices'), riff.rpc.call('riffbox/getStats'), riff.rpc.call('jamulusclient/getClientList')]);
+      const ms = performance.now() - t0;
+      assert.ok(ms < 400, `listDevices + getStats + getClientList on one connection: ${ms.toFixed(0)} ms`);
+      await sleep(700);
+    }
+  });
 });

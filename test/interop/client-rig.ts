@@ -55,6 +55,8 @@ export interface RiffboxClient {
   rpc: JsonRpcClient;
   jack: Jack;
   db: string;
+  /** Opens another JSON-RPC connection to the client (closed with the group). */
+  connectRpc(): Promise<JsonRpcClient>;
   /** The jack plugin's ports of the newest device opening: capture (sound in) and playback (sound out). */
   ports(): Promise<{ capture: string[]; playback: string[] }>;
 }
@@ -93,6 +95,11 @@ export async function startRiffboxClient(group: ProcessGroup, o: RiffboxClientOp
     rpc,
     jack: o.jack,
     db,
+    connectRpc: async () => {
+      const c = await rpcConnect(rpcPort, secret, 10000);
+      group.onCleanup(() => c.close());
+      return c;
+    },
     ports: async () => {
       const all = await listPorts(o.jack);
       const newest = (kind: 'C' | 'P'): string[] => {
