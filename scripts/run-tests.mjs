@@ -34,21 +34,26 @@ if (files.length === 0) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+// A todo test is a known gap: it runs and is reported, but does not fail the run (node's own rule).
+const todos = [];
 const stream = run({ files, concurrency: 1, timeout: 15 * 60 * 1000 });
 stream.on('test:pass', (e) => {
   if (e.details?.type === 'suite') return;
-  if (e.skip || e.todo) skipped++;
+  if (e.skip) skipped++;
+  else if (e.todo) todos.push(`${e.name} (todo, passed this time)`);
   else passed++;
 });
 stream.on('test:fail', (e) => {
   if (e.details?.type === 'suite') return;
-  failed++;
+  if (e.todo) todos.push(`${e.name} (todo, still failing)`);
+  else failed++;
 });
 stream.compose(spec).pipe(process.stdout);
 stream.on('end', () => {
   // Let the reporter flush before the closing line.
   setImmediate(() => {
-    console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+    for (const t of todos) console.log(`todo: ${t}`);
+    console.log(`\n${passed} passed, ${failed} failed, ${skipped + todos.length} skipped`);
     process.exitCode = failed > 0 ? 1 : 0;
   });
 });
