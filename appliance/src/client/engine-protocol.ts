@@ -1,5 +1,6 @@
 // Messages between the main thread (engine-host.ts) and the client engine worker (engine-worker.ts).
 import type { ClientEngineEvent } from './engine.js';
+import type { WorkerToHost as WorkerToHostOf } from '../worker-bridge.js';
 import type { ClientEngineOptions, ClientProfile } from './client-options.js';
 
 export type EngineRequest = { id: number } & (
@@ -16,8 +17,4 @@ export type EngineRequest = { id: number } & (
   | { method: 'configure'; args: [ClientEngineOptions] }
 );
 
-export type WorkerToHost =
-  | { type: 'ready'; port: number }
-  | { type: 'failed'; code: string; message: string }
-  | { type: 'result'; id: number; value?: unknown; error?: string }
-  | { type: 'event'; payload: ClientEngineEvent };
+export type WorkerToHost = WorkerToHostOf<ClientEngineEvent>;

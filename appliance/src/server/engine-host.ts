@@ -1,83 +1,18 @@
-// Main-thread handle on the engine worker: starts it, forwards control calls, and re-emits its events.
-import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
+// Main-thread handle on the server engine worker: typed calls over the shared worker bridge.
 import type { ClientSummary, EngineStats, ServerEngineOptions } from './engine-options.js';
 import type { EngineEvent } from './engine.js';
-import type { EngineRequest, WorkerToHost } from './engine-protocol.js';
+import type { EngineRequest } from './engine-protocol.js';
+import { WorkerBridge } from '../worker-bridge.js';
 
-type Method = EngineRequest['method'];
-type ArgsOf<M extends Method> = Extract<EngineRequest, { method: M }>['args'];
+export { EngineStartError } from '../worker-bridge.js';
 
-export class EngineStartError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export class ServerEngineHost extends EventEmitter<{ event: [EngineEvent]; exit: [number] }> {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  port = 0;
-
+export class ServerEngineHost extends WorkerBridge<EngineEvent, EngineRequest> {
   constructor(readonly options: ServerEngineOptions) {
-    super();
+    super('server engine', new URL('./engine-worker.js', import.meta.url));
   }
 
-  start(): Promise<number> {
-    const worker = new Worker(new URL('./engine-worker.js', import.meta.url), { workerData: this.options });
-    this.worker = worker;
-    return new Promise((resolve, reject) => {
-      worker.on('message', (m: WorkerToHost) => {
-        switch (m.type) {
-          case 'ready':
-            this.port = m.port;
-            resolve(m.port);
-            return;
-          case 'failed':
-            reject(new EngineStartError(m.code, m.message));
-            void worker.terminate();
-            return;
-          case 'result': {
-            const p = this.pending.get(m.id);
-            if (!p) return;
-            this.pending.delete(m.id);
-            if (m.error !== undefined) p.reject(new Error(m.error));
-            else p.resolve(m.value);
-            return;
-          }
-          case 'event':
-            this.emit('event', m.payload);
-            return;
-        }
-      });
-      worker.on('error', (err) => {
-        // An exception escaped the engine: say what it was, the exit that follows only carries a code.
-        console.error(`riffbox server: engine error: ${err.stack ?? err.message}`);
-        reject(err);
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
-      });
-      worker.on('exit', (code) => {
-        this.worker = null;
-        for (const p of this.pending.values()) p.reject(new Error(`engine exited with code ${code}`));
-        this.pending.clear();
-        this.emit('exit', code);
-      });
-    });
-  }
-
-  private request<M extends Method>(method: M, ...args: ArgsOf<M>): Promise<unknown> {
-    const w = this.worker;
-    if (!w) return Promise.reject(new Error('server engine is not running'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, method, args });
-    });
+  override start(): Promise<number> {
+    return super.start(this.options);
   }
 
   getClients(): Promise<ClientSummary[]> {
@@ -100,17 +35,5 @@ export class ServerEngineHost extends EventEmitter<{ event: [EngineEvent]; exit:
   }
   setHolePunchSource(address: string | null): Promise<void> {
     return this.request('setHolePunchSource', address) as Promise<void>;
-  }
-
-  /** Stops the engine (unbinding the port) and waits for the worker to exit. */
-  async stop(): Promise<void> {
-    const w = this.worker;
-    if (!w) return;
-    const id = this.nextId++;
-    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-    w.postMessage({ id, method: 'stop' });
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
-    await Promise.race([exited, timeout]);
-    if (this.worker) await this.worker.terminate();
   }
 }

@@ -1,5 +1,6 @@
 // Messages between the main thread (engine-host.ts) and the engine worker (engine-worker.ts).
 import type { EngineEvent } from './engine.js';
+import type { WorkerToHost as WorkerToHostOf } from '../worker-bridge.js';
 
 export type EngineRequest = { id: number } & (
   | { method: 'getClients'; args: [] }
@@ -11,8 +12,4 @@ export type EngineRequest = { id: number } & (
   | { method: 'setHolePunchSource'; args: [string | null] }
 );
 
-export type WorkerToHost =
-  | { type: 'ready'; port: number }
-  | { type: 'failed'; code: string; message: string }
-  | { type: 'result'; id: number; value?: unknown; error?: string }
-  | { type: 'event'; payload: EngineEvent };
+export type WorkerToHost = WorkerToHostOf<EngineEvent>;
