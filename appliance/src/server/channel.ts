@@ -77,7 +77,7 @@ export class ChannelAudio {
     for (let i = 0; i < OUT_RING; i++) this.packets.push(new Uint8Array(audioPacketBytes(format)));
     // Opus cannot fill every size a client may announce (a 64-sample frame tops out near 85 bytes per
     // channel): find out now, once, and refuse the format rather than fail on every tick.
-    this.encoder.encode(this.mix.subarray(0, cf * ch), this.codedOut, 0);
+    this.encoder.encode(new Int16Array(cf * ch), this.codedOut, 0);
     this.encoder.reset();
   }
 
