@@ -131,7 +131,7 @@ describe('reference Jamulus 3.9.1 client: what each configuration puts on the wi
         c = await startJamulusClient(g, { server: relay.address, jack, frames, quality, channels, name: 'wire' });
         await new Promise((r) => setTimeout(r, 1000));
         const t0 = performance.now();
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, 2500));
         const props = transportProps(relay.log);
         const last = props[props.length - 1];
         // After the server's VERSION_AND_OS (≥ 3.6.0) the client switches sequence numbers on: size + 1, flags 1.
@@ -140,6 +140,7 @@ describe('reference Jamulus 3.9.1 client: what each configuration puts on the wi
         const down = trafficSummary(relay.log.filter((d) => d.direction === 'down' && d.at > t0 && !isProtocolFrame(d.data)));
         assert.deepEqual([...up.sizes.keys()], [coded + 1]);
         assert.deepEqual([...down.sizes.keys()], [coded + 1], 'the server answers in the client\'s format');
+        // A 2.5 s window: the dummy JACK driver's timing on a busy machine can bunch a second's packets.
         assert.ok(Math.abs(up.perSecond - rate) < rate * 0.05, `client sends ${up.perSecond.toFixed(1)}/s`);
         assert.ok(Math.abs(down.perSecond - rate) < rate * 0.05, `server sends ${down.perSecond.toFixed(1)}/s`);
       } finally {
