@@ -20,11 +20,21 @@ install -D -m 0644 appliance/native/build/Release/riffbox_native.node \
 	/opt/riffbox/appliance/native/build/Release/riffbox_native.node
 
 # better-sqlite3 from its own source against trixie's node headers; no prebuilt download.
+# Compiling SQLite takes over 20 minutes under qemu-user, so image/build-offline may hand in the
+# module it built last time as prebuilt/; it is used only when built for this very version,
+# Node ABI and architecture.
 cd /opt/riffbox/node_modules/better-sqlite3
-node "${BUILD}/node_modules/node-gyp/bin/node-gyp.js" rebuild --release --nodedir=/usr --jobs="${JOBS}"
+WANT="better-sqlite3@$(node -p 'require("./package.json").version') abi=$(node -p process.versions.modules) arch=$(node -p process.arch)"
+if [ -f "${BUILD}/prebuilt/better_sqlite3.node" ] && [ "$(cat "${BUILD}/prebuilt/stamp" 2>/dev/null)" = "${WANT}" ]; then
+	echo "02-app: reusing prebuilt ${WANT}"
+	install -D -m 0644 "${BUILD}/prebuilt/better_sqlite3.node" build/Release/better_sqlite3.node
+else
+	node "${BUILD}/node_modules/node-gyp/bin/node-gyp.js" rebuild --release --nodedir=/usr --jobs="${JOBS}"
+fi
 find build -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} +
 find build/Release -mindepth 1 ! -name better_sqlite3.node -exec rm -rf {} +
 rm -rf deps src
+echo "${WANT}" >build/Release/.stamp
 
 file_is_arm64() {
 	head -c 20 "$1" | od -An -tx1 | tr -d ' \n' | grep -q '^7f454c46020101.*b700'
