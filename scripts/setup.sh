@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-run}
 
-run_pkgs=(libasound2 libasound2-dev alsa-utils sqlite3 ddclient iproute2 python3 make g++ pkg-config)
+# libasound2-dev pulls in the runtime library under its name of the release (libasound2 on bookworm,
+# libasound2t64 on trixie), so the check below stays exact on both.
+run_pkgs=(libasound2-dev alsa-utils sqlite3 ddclient iproute2 python3 make g++ pkg-config)
 test_pkgs=(jamulus jackd2 libasound2-plugins sox tcpdump nftables shellcheck chromium systemd)
 
 missing=()
