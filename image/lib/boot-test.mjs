@@ -27,7 +27,8 @@ const serialLog = join(workDir, 'boot-serial.log');
 const HARDWARE_BOUND = new Map([
   // none observed so far on the virt machine
 ]);
-const FIRST_RUN = new RegExp(process.env.RIFFBOX_FIRST_RUN_PATTERN ?? 'first[- ]run|set (an |the )?(admin )?password|choose a password', 'i');
+// The first-run page (webadmin/views/setup.njk): the form that sets the admin password.
+const FIRST_RUN = /<form[^>]*action="\/setup"[\s\S]*autocomplete="new-password"/;
 
 // --- Jamulus CRC (jamulus-protocol.md 1.3), written independently of the app's ---
 function crc16(bytes) {
