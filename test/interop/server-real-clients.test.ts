@@ -89,10 +89,12 @@ async function mixedSession(label: string, fastUpdate: boolean, framesA: 64 | 12
     // server (the reference Jamulus clicks the same way); a second, fresh window is taken then, and both are
     // reported. A server that breaks the audio fails both.
     for (let attempt = 1; ; attempt++) {
-      const [wavB, wavA] = await Promise.all([
-        record(g, jackB, [b.outputs.left, b.outputs.right], RECORD_SECONDS, g.path(`b-out-${attempt}.wav`)),
-        record(g, jackA, [a.outputs.left, a.outputs.right], RECORD_SECONDS, g.path(`a-out-${attempt}.wav`)),
-      ]);
+      // Two JACK clients registering at the same instant on two servers collide in JACK's shared registry
+      // ("Cannot open jackrec client"), so the second recorder starts a moment later.
+      const recB = record(g, jackB, [b.outputs.left, b.outputs.right], RECORD_SECONDS, g.path(`b-out-${attempt}.wav`));
+      await sleep(700);
+      const recA = record(g, jackA, [a.outputs.left, a.outputs.right], RECORD_SECONDS, g.path(`a-out-${attempt}.wav`));
+      const [wavB, wavA] = await Promise.all([recB, recA]);
       try {
         for (const [who, path] of [['B', wavB], ['A (own signal)', wavA]] as const) {
           const wav = readWav(path);
