@@ -93,6 +93,33 @@ test('real-time scheduling only for the two audio units; the admin keeps sudo us
   assert.match(admin, /^Restart=on-failure$/m);
 });
 
+// The root helper runs as sudo's child inside the admin's mount namespace (ProtectSystem=strict),
+// so each directory it writes must be in the admin's ReadWritePaths=, and must exist when that
+// namespace is set up: a "-" path that is missing is silently left read-only.
+test("the admin's namespace lets its root helper write its state, and tmpfiles.d creates it", () => {
+  const admin = readFileSync(join(overlay, 'etc/systemd/system/riffbox-admin.service'), 'utf8');
+  const writable = (admin.match(/^ReadWritePaths=(.*)$/m)?.[1] ?? '').split(/\s+/).map((p) => p.replace(/^-/, ''));
+  const tmpfiles = readFileSync(join(overlay, 'etc/tmpfiles.d/riffbox.conf'), 'utf8');
+  // Every /var file the helper declares as a module constant (the files it keeps; it only reads
+  // the paths it names inline, such as the log folder in checkout mode), outside the admin's own
+  // state directory.
+  const applyDir = join(repo, 'webadmin', 'src', 'apply');
+  const varDirs = new Set<string>();
+  for (const name of readdirSync(applyDir).filter((n) => n.endsWith('.ts'))) {
+    for (const m of readFileSync(join(applyDir, name), 'utf8').matchAll(/^const \w+ = '(\/var\/[^']+)'/gm)) {
+      const dir = dirname(m[1]!);
+      if (dir !== '/var/lib/riffbox') varDirs.add(dir);
+    }
+  }
+  assert.ok(varDirs.has('/var/lib/riffbox-apply'), `found the helper's state paths (${[...varDirs].join(' ')})`);
+  for (const dir of ['/etc', ...varDirs]) {
+    assert.ok(writable.includes(dir), `${dir} in the admin's ReadWritePaths (${writable.join(' ')})`);
+  }
+  for (const dir of varDirs) {
+    assert.match(tmpfiles, new RegExp(`^d ${dir} 0700 root root`, 'm'), `tmpfiles.d makes ${dir}`);
+  }
+});
+
 function isShellScript(path: string): boolean {
   if (path.endsWith('.sh')) return true;
   const head = readFileSync(path, 'utf8').slice(0, 200);
