@@ -10,11 +10,17 @@ import { freeTcpPort, randomSecret } from '../harness/ports.js';
 import { connect as rpcConnect, type JsonRpcClient } from '../harness/jsonrpc-client.js';
 import { SettingsStore } from '../../appliance/src/settings/store.js';
 import type { SettingsPatch } from '../../appliance/src/settings/schema.js';
+import type { ToneCriteria } from '../harness/listening.js';
 
 export const TEST_PCM = 'riffboxtest';
 const RAW_PCM = 'riffboxtest_raw';
 /** Same as the Jamulus peers (harness/jamulus.ts): below jackd (70) and the ALSA thread (70). */
 const CLIENT_RT_PRIORITY = 60;
+/**
+ * What riffbox's playback through the ALSA jack plugin must show: the tone within 5 Hz and no silent
+ * 20 ms window. Clicks are reported, not judged: the plugin's own period handoff adds them (issue 4's xrun work).
+ */
+export const PLAYBACK_CRITERIA: ToneCriteria = { toleranceHz: 5, minToneRatioDb: null, dropoutRelativeDb: null, maxGlitchWindowsPer10s: null };
 export const CLI = fileURLToPath(new URL('../../appliance/src/cli.js', import.meta.url));
 
 /** An ALSA configuration that adds the test PCM to the system's (ALSA_CONFIG_PATH replaces it). */

@@ -2,12 +2,13 @@
 // server and two real headless clients, each client on its own jackd. It also proves the harness:
 // names over JSON-RPC, client lists, a sine from A heard at B's output without dropouts, and the
 // codec/size/rate each client configuration really puts on the wire.
-import { describe, test, after } from 'node:test';
+import { describe, test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcessGroup } from '../harness/processes.js';
 import { startJackd, playSine, record, SINE_LEFT_HZ } from '../harness/jack.js';
 import { startJamulusServer, startJamulusDirectory, startJamulusClient, JamulusClient, Quality, Channels } from '../harness/jamulus.js';
-import { readWav, dominantFrequency, toneRatioDb, dropoutWindows, toneGlitchWindows, describeSignal } from '../harness/audio-analysis.js';
+import { readWav } from '../harness/audio-analysis.js';
+import { listenUntilJudged } from '../harness/listening.js';
 import { UdpRelay, trafficSummary, RelayedDatagram } from '../harness/udp-peer.js';
 
 const RATE = 48000;
@@ -32,7 +33,7 @@ async function waitForNameInList(c: JamulusClient, name: string, timeoutMs = 800
   }
 }
 
-async function sineFromAHeardAtB(label: string, frames: 64 | 128, fastUpdate: boolean, diagnostic: (msg: string) => void): Promise<void> {
+async function sineFromAHeardAtB(label: string, frames: 64 | 128, fastUpdate: boolean, t: TestContext): Promise<void> {
   const g = new ProcessGroup(label);
   try {
     const server = await startJamulusServer(g, { fastUpdate });
@@ -56,22 +57,16 @@ async function sineFromAHeardAtB(label: string, frames: 64 | 128, fastUpdate: bo
     await playSine(g, jackA, [a.inputs.left, a.inputs.right]);
     const wait = FADE_IN_MS - (Date.now() - connectedAt);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const wav = readWav(await record(g, jackB, [b.outputs.left, b.outputs.right], RECORD_SECONDS, g.path('b-out.wav')));
-    assert.equal(wav.channels[0]!.length, RECORD_SECONDS * RATE);
-
-    for (const [i, ch] of wav.channels.entries()) {
-      const what = `B output ${i === 0 ? 'left' : 'right'}: ${describeSignal(ch, RATE, SINE_LEFT_HZ)}`;
-      const f = dominantFrequency(ch, RATE);
-      assert.ok(Math.abs(f - SINE_LEFT_HZ) < 2, `${what}\n${g.describe()}`);
-      assert.ok(toneRatioDb(ch, RATE, SINE_LEFT_HZ) > 10, what);
-      const gaps = dropoutWindows(ch, RATE, { windowMs: 20, silenceDb: -50, relativeDb: 20 });
-      assert.deepEqual(gaps, [], `${what}: ${gaps.length} dropout windows, first at ${gaps[0]?.startSec.toFixed(3)} s`);
-      // Short clicks (late packets concealed by Opus PLC) are not silence. On two shared, busy
-      // cores the reference itself shows a handful per 10 s; report them, fail only on a broken stream.
-      const glitches = toneGlitchWindows(ch, RATE, SINE_LEFT_HZ);
-      diagnostic(`${what}; ${glitches.length}/100 windows of 100 ms with glitches${glitches.length ? ' at ' + glitches.map((w) => w.startSec.toFixed(1)).join(', ') + ' s' : ''}`);
-      assert.ok(glitches.length <= 20, `${what}: ${glitches.length} of 100 windows glitched`);
-    }
+    // Both channels carry the tone (a mono client plays its mix on both sides). Windows in which the host
+    // stole CPU time judge nothing (listening.ts); a window on a quiet host must pass.
+    await listenUntilJudged({
+      t,
+      record: async (attempt) => {
+        const wav = readWav(await record(g, jackB, [b.outputs.left, b.outputs.right], RECORD_SECONDS, g.path(`b-out-${attempt}.wav`)));
+        assert.equal(wav.channels[0]!.length, RECORD_SECONDS * RATE);
+        return wav.channels.map((ch, i) => ({ label: `${label} B output ${i === 0 ? 'left' : 'right'}`, samples: ch, freq: SINE_LEFT_HZ }));
+      },
+    });
   } finally {
     await g.stopAll();
   }
@@ -79,11 +74,11 @@ async function sineFromAHeardAtB(label: string, frames: 64 | 128, fastUpdate: bo
 
 describe('reference Jamulus 3.9.1: server + two headless clients', { timeout: 120_000 }, () => {
   test('OPUS (128) clients on a normal server: names, client lists, 240 Hz from A at B with no dropouts', async (t) => {
-    await sineFromAHeardAtB('ref-128', 128, false, (m) => t.diagnostic(m));
+    await sineFromAHeardAtB('ref-128', 128, false, t);
   });
 
   test('OPUS64 clients on a -F fast-update server: names, client lists, 240 Hz from A at B with no dropouts', async (t) => {
-    await sineFromAHeardAtB('ref-64F', 64, true, (m) => t.diagnostic(m));
+    await sineFromAHeardAtB('ref-64F', 64, true, t);
   });
 });
 

@@ -1,11 +1,12 @@
 // Issue 2 acceptance: the riffbox server with Debian's real Jamulus 3.9.1 headless clients (and, where
 // 3.9.1's JSON-RPC cannot do the thing, a protocol-level probe client with real Opus frames).
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcessGroup } from '../harness/processes.js';
 import { startJackd, playSine, record, SINE_LEFT_HZ } from '../harness/jack.js';
 import { startJamulusClient, type JamulusClient } from '../harness/jamulus.js';
-import { readWav, dominantFrequency, toneRatioDb, toneLevelDb, dropoutWindows, toneGlitchWindows, describeSignal } from '../harness/audio-analysis.js';
+import { readWav, dominantFrequency, toneLevelDb, describeSignal } from '../harness/audio-analysis.js';
+import { listenUntilJudged } from '../harness/listening.js';
 import { UdpRelay } from '../harness/udp-peer.js';
 import { decodeMessage, parseFrame } from '../../appliance/src/protocol/index.js';
 import { startRiffboxServer } from './support/riffbox-server.js';
@@ -32,23 +33,11 @@ async function waitForName(c: JamulusClient, name: string, timeoutMs = 8000): Pr
   }
 }
 
-/** The tone must dominate, with no silent windows; short concealed clicks are reported, not failed. */
-function assertToneHeard(samples: Float32Array, label: string, diag: (m: string) => void): void {
-  const what = `${label}: ${describeSignal(samples, RATE, SINE_LEFT_HZ)}`;
-  assert.ok(Math.abs(dominantFrequency(samples, RATE) - SINE_LEFT_HZ) < 2, what);
-  assert.ok(toneRatioDb(samples, RATE, SINE_LEFT_HZ) > 10, what);
-  const gaps = dropoutWindows(samples, RATE, { windowMs: 20, silenceDb: -50, relativeDb: 20 });
-  assert.deepEqual(gaps, [], `${what}: ${gaps.length} dropout windows, first at ${gaps[0]?.startSec.toFixed(3)} s`);
-  const glitches = toneGlitchWindows(samples, RATE, SINE_LEFT_HZ);
-  diag(`${what}; ${glitches.length}/100 windows of 100 ms with glitches`);
-  assert.ok(glitches.length <= 20, `${what}: ${glitches.length} of 100 windows glitched`);
-}
-
 /**
  * A (frames a) plays 240 Hz, B (frames b) only listens. B's output must carry A's tone, and so must A's own
  * output (a client hears itself by default): together that exercises both conversion directions.
  */
-async function mixedSession(label: string, fastUpdate: boolean, framesA: 64 | 128, framesB: 64 | 128, diag: (m: string) => void): Promise<void> {
+async function mixedSession(label: string, fastUpdate: boolean, framesA: 64 | 128, framesB: 64 | 128, t: TestContext): Promise<void> {
   const g = new ProcessGroup(label);
   try {
     const server = await startRiffboxServer(g, { fastUpdate });
@@ -85,30 +74,27 @@ async function mixedSession(label: string, fastUpdate: boolean, framesA: 64 | 12
     await playSine(g, jackA, [a.inputs.left, a.inputs.right]);
     const wait = FADE_IN_MS - (Date.now() - connectedAt);
     if (wait > 0) await sleep(wait);
-    // On two shared cores one 10 s window can catch a scheduling storm that has nothing to do with the
-    // server (the reference Jamulus clicks the same way); a second, fresh window is taken then, and both are
-    // reported. A server that breaks the audio fails both.
-    for (let attempt = 1; ; attempt++) {
-      // Two JACK clients registering at the same instant on two servers collide in JACK's shared registry
-      // ("Cannot open jackrec client"), so the second recorder starts a moment later.
-      const recB = record(g, jackB, [b.outputs.left, b.outputs.right], RECORD_SECONDS, g.path(`b-out-${attempt}.wav`));
-      await sleep(700);
-      const recA = record(g, jackA, [a.outputs.left, a.outputs.right], RECORD_SECONDS, g.path(`a-out-${attempt}.wav`));
-      const [wavB, wavA] = await Promise.all([recB, recA]);
-      try {
-        for (const [who, path] of [['B', wavB], ['A (own signal)', wavA]] as const) {
-          const wav = readWav(path);
-          assert.equal(wav.channels[0]!.length, RECORD_SECONDS * RATE);
-          assertToneHeard(wav.channels[0]!, `${label} ${who} left`, diag);
-        }
-        break;
-      } catch (e) {
-        if (attempt >= 2) throw e;
-        diag(`${label}: window ${attempt} failed (${(e as Error).message.split('\n')[0]}); recording a second window`);
-      }
-    }
+    // Windows in which the host stole CPU time judge nothing (listening.ts); a window on a quiet host must pass.
+    await listenUntilJudged({
+      t,
+      record: async (attempt) => {
+        // Two JACK clients registering at the same instant on two servers collide in JACK's shared registry
+        // ("Cannot open jackrec client"), so the second recorder starts a moment later.
+        const recB = record(g, jackB, [b.outputs.left, b.outputs.right], RECORD_SECONDS, g.path(`b-out-${attempt}.wav`));
+        await sleep(700);
+        const recA = record(g, jackA, [a.outputs.left, a.outputs.right], RECORD_SECONDS, g.path(`a-out-${attempt}.wav`));
+        const [pathB, pathA] = await Promise.all([recB, recA]);
+        const wavB = readWav(pathB);
+        const wavA = readWav(pathA);
+        for (const w of [wavB, wavA]) assert.equal(w.channels[0]!.length, RECORD_SECONDS * RATE);
+        return [
+          { label: `${label} B left`, samples: wavB.channels[0]!, freq: SINE_LEFT_HZ },
+          { label: `${label} A (own signal) left`, samples: wavA.channels[0]!, freq: SINE_LEFT_HZ },
+        ];
+      },
+    });
     const st = await server.stats();
-    diag(`${label}: server stats ${JSON.stringify(st)}`);
+    t.diagnostic(`${label}: server stats ${JSON.stringify(st)}`);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${g.describe()}`);
   } finally {
@@ -118,11 +104,11 @@ async function mixedSession(label: string, fastUpdate: boolean, framesA: 64 | 12
 
 describe('riffbox server with real Jamulus 3.9.1 clients', { timeout: 150_000 }, () => {
   test('normal (128) server: an OPUS64 client and an OPUS client — names, lists, levels, chat, 240 Hz without dropouts', async (t) => {
-    await mixedSession('rb-128', false, 64, 128, (m) => t.diagnostic(m));
+    await mixedSession('rb-128', false, 64, 128, t);
   });
 
   test('fast-update (64) server: an OPUS client and an OPUS64 client — names, lists, levels, chat, 240 Hz without dropouts', async (t) => {
-    await mixedSession('rb-64F', true, 128, 64, (m) => t.diagnostic(m));
+    await mixedSession('rb-64F', true, 128, 64, t);
   });
 
   test('the welcome message reaches a newly connected client, with the reference prefix, and is ACKed', async () => {

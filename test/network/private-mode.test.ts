@@ -42,7 +42,7 @@ describe('private mode behind a home NAT router', { skip, timeout: 180_000 }, ()
       const friend = await startNsClient(g, net, { role: 'friend', server: `${ADDR.homeWan}:22124`, jack: friendJack, name: 'Friend', portBase: 30300, rpcPort: 22151 });
       assert.ok(await connectedWithin(friend, 10000), `with UDP 22124 forwarded the friend connects\n${g.describe()}`);
       await sleep(FADE_IN_MS);
-      t.diagnostic(await assertHears(g, friendJack, friend, 'friend-22124'));
+      t.diagnostic('friend hears the box: ' + await assertHears(t, g, friendJack, friend, 'friend-22124'));
       const after = await server.rpc.call<{ clients: Array<{ name: string; address: string }> }>('jamulusserver/getClients');
       const seen = after.clients.find((c) => c.name === 'Friend');
       // The box sees the friend's public (NATed) address, not 10.77.0.2.
@@ -69,7 +69,7 @@ describe('private mode behind a home NAT router', { skip, timeout: 180_000 }, ()
       const friend = await startNsClient(g, net, { role: 'friend', server: `${ADDR.homeWan}:22120`, jack: friendJack, name: 'Friend', portBase: 30300, rpcPort: 22151 });
       assert.ok(await connectedWithin(friend, 10000), `friend connects to ${ADDR.homeWan}:22120\n${g.describe()}`);
       await sleep(FADE_IN_MS);
-      t.diagnostic(await assertHears(g, friendJack, friend, 'friend-22120'));
+      t.diagnostic('friend hears the box: ' + await assertHears(t, g, friendJack, friend, 'friend-22120'));
       void box;
     } finally {
       await g.stopAll();

@@ -98,7 +98,7 @@ describe('public mode without a port forward', { skip, timeout: 240_000 }, () =>
       const punched = (await net.conntrack('hrouter')).find((l) => l.includes(`src=${ADDR.box} dst=${ADDR.friendWan} sport=22124 dport=${held.list.port}`));
       assert.ok(punched, `hole punched by the box: ${(await net.conntrack('hrouter')).join('\n')}`);
       await sleep(FADE_IN_MS);
-      t.diagnostic(await assertHears(g, friendJack, friend, 'friend-hole-punch'));
+      t.diagnostic('friend hears the box: ' + await assertHears(t, g, friendJack, friend, 'friend-hole-punch'));
       await friend.stop();
 
       // Only keep-alives flow now. After more than twice the router's timeout the box's mapping must still
@@ -115,7 +115,7 @@ describe('public mode without a port forward', { skip, timeout: 240_000 }, () =>
       await held2.process.waitForLine(/^TAKEN /, 5000);
       assert.ok(await connectedWithin(friend2, 10000), `after the idle period a new friend still gets in\n${g.describe()}`);
       await sleep(FADE_IN_MS);
-      t.diagnostic(await assertHears(g, friendJack, friend2, 'friend-after-idle', 2));
+      t.diagnostic('friend hears the box: ' + await assertHears(t, g, friendJack, friend2, 'friend-after-idle', 2));
     } finally {
       await g.stopAll();
       await net.destroy();
