@@ -1,7 +1,7 @@
 // JACK for tests: one private `jackd -d dummy` per test peer (unique server name, no device
 // reservation, SCHED_FIFO where allowed), and the jackd2 example tools to play a sine, record and
 // wire ports. The dummy driver runs on a timer, so audio flows at real-time pace without hardware.
-import { readdirSync, rmSync, existsSync } from 'node:fs';
+import { readdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { ProcessGroup, ManagedProcess, execQuick } from './processes.js';
 import { uniqueName } from './ports.js';
 import { realtimeAllowed } from './realtime.js';
@@ -179,4 +179,17 @@ export async function record(group: ProcessGroup, jack: Jack, ports: readonly st
   if (/overruns/.test(r.stderr)) throw new Error(`jack_rec lost audio: ${r.stderr.trim()}`);
   if (!existsSync(wavPath)) throw new Error(`jack_rec finished but wrote no ${wavPath}`);
   return wavPath;
+}
+
+/**
+ * How often this jackd's timer-driven dummy driver has woken late so far ("JackTimedDriver::Process
+ * XRun = N usec" on its stderr). jackd runs at SCHED_FIFO 70 and does nothing else, so a late wake-up
+ * means the machine itself stalled: every client of that server lost the period, whatever its code.
+ */
+export function driverLateWakeups(jack: Jack): number {
+  try {
+    return (readFileSync(jack.process.stderrPath, 'utf8').match(/JackTimedDriver::Process XRun/g) ?? []).length;
+  } catch {
+    return 0;
+  }
 }

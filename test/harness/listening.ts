@@ -10,6 +10,11 @@ import type { TestContext } from 'node:test';
 import { AssertionError } from 'node:assert';
 import { dominantFrequency, toneRatioDb, dropoutWindows, toneGlitchWindows, describeSignal } from './audio-analysis.js';
 import { stealMeter, describeSteal, type StealReading } from './host-steal.js';
+import { driverLateWakeups, type Jack } from './jack.js';
+
+function lateWakeups(jacks: readonly Jack[] | undefined): number {
+  return (jacks ?? []).reduce((n, j) => n + driverLateWakeups(j), 0);
+}
 
 const RATE = 48000;
 
@@ -48,13 +53,22 @@ export interface Recorded {
   criteria?: ToneCriteria;
 }
 
-export interface ListenOptions {
+export interface QuietWindow {
+  /** What is wrong with this window; [] when it passes. */
+  problems: string[];
+  /** One line per judged thing, for the log. */
+  summaries: string[];
+  /** A disturbance the window itself saw (e.g. jackd's driver waking late), or undefined. */
+  disturbance?: string;
+}
+
+export interface QuietJudgeOptions {
   t: Pick<TestContext, 'diagnostic' | 'skip'>;
-  /** Records one window (attempt counts from 1) and returns the signals to judge. */
-  record: (attempt: number) => Promise<Recorded[]>;
+  /** Runs one window (attempt counts from 1) and judges it. */
+  window: (attempt: number) => Promise<QuietWindow>;
   /** Windows to try at most (default 4). */
   maxWindows?: number;
-  /** A window is disturbed when the host stole at least this share of CPU time (default 0.02). */
+  /** A window is disturbed when the host stole at least this share of CPU time (default 0.02, or RIFFBOX_STEAL_LIMIT). */
   stealLimit?: number;
   /** Where steal readings come from (default: /proc/stat); the harness's own tests pass a fixed one. */
   meter?: () => { read(): StealReading };
@@ -63,11 +77,11 @@ export interface ListenOptions {
 export type ListenVerdict = 'passed' | 'undecided';
 
 /**
- * Records windows until one passes. Throws when windows recorded on an undisturbed host fail
- * (two of them, or one with no passing window at all); marks the test skipped and returns
- * 'undecided' when only disturbed windows failed. Callers stop their audio checks on 'undecided'.
+ * Runs windows until one passes. Throws when windows run on an undisturbed host fail (two of them,
+ * or one with no passing window at all); marks the test skipped and returns 'undecided' when only
+ * disturbed windows failed. Callers stop their real-time checks on 'undecided'.
  */
-export async function listenUntilJudged(opts: ListenOptions): Promise<ListenVerdict> {
+export async function judgeInQuietWindows(opts: QuietJudgeOptions): Promise<ListenVerdict> {
   const maxWindows = opts.maxWindows ?? 4;
   const limit = opts.stealLimit ?? Number(process.env.RIFFBOX_STEAL_LIMIT ?? 0.02);
   let cleanFailures = 0;
@@ -75,27 +89,51 @@ export async function listenUntilJudged(opts: ListenOptions): Promise<ListenVerd
   const disturbed: string[] = [];
   for (let attempt = 1; attempt <= maxWindows; attempt++) {
     const meter = (opts.meter ?? stealMeter)();
-    const signals = await opts.record(attempt);
+    const w = await opts.window(attempt);
     const steal = meter.read();
-    const judged = signals.map((s) => toneProblems(s.samples, s.freq, s.label, s.criteria));
-    const problems = judged.flatMap((j) => j.problems);
-    for (const j of judged) opts.t.diagnostic(`window ${attempt}: ${j.summary}; ${describeSteal(steal)}`);
-    if (problems.length === 0) return 'passed';
-    lastProblems = problems;
-    if (steal.fraction >= limit) {
-      disturbed.push(`window ${attempt}: ${describeSteal(steal)}`);
-      opts.t.diagnostic(`window ${attempt} disturbed (${describeSteal(steal)}, limit ${(limit * 100).toFixed(1)} %): ${problems[0]}`);
+    for (const line of w.summaries) opts.t.diagnostic(`window ${attempt}: ${line}; ${describeSteal(steal)}`);
+    if (w.problems.length === 0) return 'passed';
+    lastProblems = w.problems;
+    const why = steal.fraction >= limit ? `${describeSteal(steal)}, limit ${(limit * 100).toFixed(1)} %` : w.disturbance;
+    if (why !== undefined) {
+      disturbed.push(`window ${attempt}: ${why}`);
+      opts.t.diagnostic(`window ${attempt} disturbed (${why}): ${w.problems[0]}`);
       continue;
     }
     cleanFailures++;
     if (cleanFailures >= 2) break;
-    opts.t.diagnostic(`window ${attempt} failed with the host quiet (${describeSteal(steal)}): ${problems[0]}; recording another window`);
+    opts.t.diagnostic(`window ${attempt} failed with the host quiet (${describeSteal(steal)}): ${w.problems[0]}; trying another window`);
   }
   if (cleanFailures > 0) {
     throw new AssertionError({ message: `${lastProblems.join('\n')}\n(${cleanFailures} window(s) failed with the host quiet${disturbed.length ? '; disturbed: ' + disturbed.join(', ') : ''})` });
   }
-  const reason = `audio verdict undecided: the host stole CPU time in every window (${disturbed.join('; ')}); last window: ${lastProblems[0]}`;
+  const reason = `verdict undecided: every window was disturbed (${disturbed.join('; ')}); last window: ${lastProblems[0]}`;
   opts.t.diagnostic(reason);
   opts.t.skip(reason);
   return 'undecided';
+}
+
+export interface ListenOptions extends Omit<QuietJudgeOptions, 'window'> {
+  /** Records one window (attempt counts from 1) and returns the signals to judge. */
+  record: (attempt: number) => Promise<Recorded[]>;
+  /** The jackd servers the sound went through: a late wake-up of their driver marks the window disturbed. */
+  jacks?: readonly Jack[];
+}
+
+/** judgeInQuietWindows for recordings of a steady tone (toneProblems on each). */
+export function listenUntilJudged(opts: ListenOptions): Promise<ListenVerdict> {
+  return judgeInQuietWindows({
+    ...opts,
+    window: async (attempt) => {
+      const lateBefore = lateWakeups(opts.jacks);
+      const judged = (await opts.record(attempt)).map((s) => toneProblems(s.samples, s.freq, s.label, s.criteria));
+      const late = lateWakeups(opts.jacks) - lateBefore;
+      const lateNote = `jackd's driver woke late ${late} times`;
+      return {
+        problems: judged.flatMap((j) => j.problems),
+        summaries: judged.map((j) => (opts.jacks ? `${j.summary}; ${lateNote}` : j.summary)),
+        ...(late > 0 ? { disturbance: lateNote } : {}),
+      };
+    },
+  });
 }

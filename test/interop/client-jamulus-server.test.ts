@@ -5,10 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcessGroup } from '../harness/processes.js';
-import { playSine, record, startJackd, SINE_LEFT_HZ, SINE_RIGHT_HZ, type Jack } from '../harness/jack.js';
+import { playSine, record, startJackd, driverLateWakeups, SINE_LEFT_HZ, SINE_RIGHT_HZ, type Jack } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer, type JamulusClient, type JamulusServer } from '../harness/jamulus.js';
 import { readWav, dominantFrequency, describeSignal, rmsDb, toneLevelDb } from '../harness/audio-analysis.js';
-import { listenUntilJudged } from '../harness/listening.js';
+import { listenUntilJudged, judgeInQuietWindows } from '../harness/listening.js';
 import { startRiffboxClient, writeAsoundrc, waitFor, sleep, PLAYBACK_CRITERIA, type RiffboxClient } from './client-rig.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
@@ -75,6 +75,7 @@ describe('riffbox client with a Debian Jamulus server', () => {
     const { playback } = await riff.ports();
     await listenUntilJudged({
       t,
+      jacks: [riff.jack, real.jack],
       record: async (attempt) => {
         const before = await riff.rpc.call<ClientStats>('riffbox/getStats');
         const wav = await record(group, riff.jack, [playback[0]!], 10, group.path(`riff-out-${attempt}.wav`));
@@ -114,14 +115,25 @@ describe('riffbox client with a Debian Jamulus server', () => {
     assert.equal(riff.process.running, true);
   });
 
-  // Known not to hold yet (issue 4): through libasound2-plugins' jack PCM into jackd's dummy driver this
-  // machine shows 0 to ~70 ALSA xruns per 30 s, before and after the client's native loop alike. It stays a
-  // todo — run and reported, not counted as a failure — until the cause (plugin ring, dummy driver timing, or
-  // our ALSA thread) is found.
-  test('after 30 s of playing: no ALSA xruns', { todo: 'xruns through the ALSA jack plugin on this rig; see the comment' }, () => {
+  // 30 s windows with no ALSA xrun. A window in which the host stole CPU time, or jackd's own SCHED_FIFO
+  // dummy driver woke late (the machine stalled every JACK client at once), cannot show whether riffbox's
+  // ALSA thread keeps up: another window is taken, and the verdict stays undecided if none is quiet.
+  test('over 30 s of playing: no ALSA xruns', async (t) => {
     assert.ok(after30s, 'the 30 s test ran first');
-    assert.equal(after30s.device.xruns, firstStats.device.xruns, `xruns during the session: ${JSON.stringify(after30s.device)}`);
-    assert.equal(after30s.device.xruns, 0, JSON.stringify(after30s.device));
+    await judgeInQuietWindows({
+      t,
+      maxWindows: 3,
+      window: async () => {
+        const before = await riff.rpc.call<ClientStats>('riffbox/getStats');
+        const lateBefore = driverLateWakeups(riff.jack);
+        await sleep(30_000);
+        const after = await riff.rpc.call<ClientStats>('riffbox/getStats');
+        const late = driverLateWakeups(riff.jack) - lateBefore;
+        const xruns = after.device.xruns - before.device.xruns;
+        const line = `${xruns} ALSA xruns in 30 s (device ${JSON.stringify(after.device)}); jackd's driver woke late ${late} times`;
+        return { problems: xruns === 0 && after.device.state === 'running' ? [] : [line], summaries: [line], ...(late > 0 ? { disturbance: `jackd's driver woke late ${late} times` } : {}) };
+      },
+    });
   });
 
   test('JSON-RPC answers promptly while ALSA devices are being probed', async () => {

@@ -58,6 +58,7 @@ describe('riffbox client with the riffbox server', () => {
     const { playback } = await riff.ports();
     await listenUntilJudged({
       t,
+      jacks: [riff.jack, real.jack],
       record: async (attempt) => {
         const before = await riff.rpc.call<ClientStats>('riffbox/getStats');
         const riffWav = readWav(await record(group, riff.jack, [playback[0]!], playbackSeconds, group.path(`${label}-riff-${attempt}.wav`))).channels[0]!;

@@ -61,6 +61,7 @@ async function sineFromAHeardAtB(label: string, frames: 64 | 128, fastUpdate: bo
     // stole CPU time judge nothing (listening.ts); a window on a quiet host must pass.
     await listenUntilJudged({
       t,
+      jacks: [jackA, jackB],
       record: async (attempt) => {
         const wav = readWav(await record(g, jackB, [b.outputs.left, b.outputs.right], RECORD_SECONDS, g.path(`b-out-${attempt}.wav`)));
         assert.equal(wav.channels[0]!.length, RECORD_SECONDS * RATE);

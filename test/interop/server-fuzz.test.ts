@@ -101,6 +101,7 @@ describe('riffbox server under hostile input', { timeout: 120_000 }, () => {
       let fuzzSeconds = 0;
       const verdict = await listenUntilJudged({
         t,
+        jacks: [jack],
         maxWindows: 3,
         record: async (attempt) => {
           const recording = record(g, jack, [a.outputs.left], 10, g.path(`alice-during-fuzz-${attempt}.wav`));

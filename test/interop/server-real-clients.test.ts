@@ -77,6 +77,7 @@ async function mixedSession(label: string, fastUpdate: boolean, framesA: 64 | 12
     // Windows in which the host stole CPU time judge nothing (listening.ts); a window on a quiet host must pass.
     await listenUntilJudged({
       t,
+      jacks: [jackA, jackB],
       record: async (attempt) => {
         // Two JACK clients registering at the same instant on two servers collide in JACK's shared registry
         // ("Cannot open jackrec client"), so the second recorder starts a moment later.

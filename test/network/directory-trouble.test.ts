@@ -80,6 +80,7 @@ describe('directory unreachable or refusing', { skip, timeout: 240_000 }, () => 
       type Stats = { lateTicks: number; skippedTicks: number };
       await listenUntilJudged({
         t,
+        jacks: [friendJack],
         maxWindows: 3,
         record: async (w) => {
           const before = await server.rpc.call<Stats>('riffbox/getServerStats');

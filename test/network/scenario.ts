@@ -45,6 +45,7 @@ export async function startBoxMusician(group: ProcessGroup, net: HomeNetwork, se
 export async function assertHears(t: TestContext, group: ProcessGroup, jack: Jack, c: NsClient, label: string, seconds = 3): Promise<ListenVerdict> {
   return listenUntilJudged({
     t,
+    jacks: [jack],
     record: async (attempt) => {
       const wav = readWav(await record(group, jack, [c.outputs.left], seconds, group.path(`${label}-${attempt}.wav`)));
       return [{ label, samples: wav.channels[0]!, freq: SINE_LEFT_HZ, criteria: { maxGlitchWindowsPer10s: null } }];

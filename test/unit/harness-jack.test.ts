@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { ProcessGroup } from '../harness/processes.js';
 import { startJackd, playSine, record, listPorts, listConnections, SINE_LEFT_HZ, SINE_RIGHT_HZ } from '../harness/jack.js';
-import { readWav, dominantFrequency, dropoutWindows, rmsDb, toneRatioDb } from '../harness/audio-analysis.js';
+import { readWav, rmsDb } from '../harness/audio-analysis.js';
+import { listenUntilJudged } from '../harness/listening.js';
 
-test('jackd dummy at 64 frames: the sine player is recorded at 240/720 Hz without dropouts', async () => {
+test('jackd dummy at 64 frames: the sine player is recorded at 240/720 Hz without dropouts', async (t) => {
   const g = new ProcessGroup('t-jack');
   let name = '';
   try {
@@ -17,17 +18,25 @@ test('jackd dummy at 64 frames: the sine player is recorded at 240/720 Hz withou
     const sine = await playSine(g, jack, { left: ['system:playback_1'], right: ['system:playback_2'] });
     const conns = await listConnections(jack);
     assert.ok(conns.get(`${sine.client}:output1`)?.includes('system:playback_1'));
-    const wav = readWav(await record(g, jack, [`${sine.client}:output1`, `${sine.client}:output2`], 2, g.path('sine.wav')));
-    assert.equal(wav.sampleRate, 48000);
-    assert.equal(wav.channels.length, 2);
-    assert.equal(wav.channels[0]!.length, 2 * 48000);
-    const [l, r] = wav.channels as [Float32Array, Float32Array];
-    assert.ok(Math.abs(dominantFrequency(l, 48000) - SINE_LEFT_HZ) < 1);
-    assert.ok(Math.abs(dominantFrequency(r, 48000) - SINE_RIGHT_HZ) < 1);
-    const ratio = toneRatioDb(l, 48000, SINE_LEFT_HZ);
-    assert.ok(ratio > 40, `tone ratio ${ratio}`);
-    assert.ok(Math.abs(rmsDb(l) - 20 * Math.log10(0.2 / Math.SQRT2)) < 0.5);
-    assert.deepEqual(dropoutWindows(l, 48000, { relativeDb: 6 }), []);
+    // A clean tone through one jackd is ≈ 66 dB above everything else; the machine stalling jackd is told
+    // apart from the harness breaking the sound (harness/listening.ts).
+    await listenUntilJudged({
+      t,
+      jacks: [jack],
+      record: async (attempt) => {
+        const wav = readWav(await record(g, jack, [`${sine.client}:output1`, `${sine.client}:output2`], 2, g.path(`sine-${attempt}.wav`)));
+        assert.equal(wav.sampleRate, 48000);
+        assert.equal(wav.channels.length, 2);
+        assert.equal(wav.channels[0]!.length, 2 * 48000);
+        const [l, r] = wav.channels as [Float32Array, Float32Array];
+        assert.ok(Math.abs(rmsDb(l) - 20 * Math.log10(0.2 / Math.SQRT2)) < 0.5);
+        const strict = { toleranceHz: 1, minToneRatioDb: 40, dropoutRelativeDb: 6, maxGlitchWindowsPer10s: null };
+        return [
+          { label: 'sine left', samples: l, freq: SINE_LEFT_HZ, criteria: strict },
+          { label: 'sine right', samples: r, freq: SINE_RIGHT_HZ, criteria: { ...strict, minToneRatioDb: null } },
+        ];
+      },
+    });
   } finally {
     await g.stopAll();
   }

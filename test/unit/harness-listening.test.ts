@@ -1,7 +1,7 @@
 // The audio verdict under host CPU steal (harness/listening.ts): what passes, fails and stays undecided.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toneProblems, listenUntilJudged, type Recorded } from '../harness/listening.js';
+import { toneProblems, listenUntilJudged, judgeInQuietWindows, type Recorded } from '../harness/listening.js';
 import { sine } from '../harness/audio-analysis.js';
 
 const RATE = 48000;
@@ -49,11 +49,18 @@ test('failing windows while the host steals CPU are measured again, then left un
   assert.equal(await listenUntilJudged({ t, record, meter: steal(0.3), maxWindows: 3 }), 'undecided');
   assert.equal(n, 3);
   assert.equal(t.skipped.length, 1);
-  assert.match(t.skipped[0]!, /host stole 30\.0 % of CPU time in every window|host stole CPU time in every window/);
+  assert.match(t.skipped[0]!, /every window was disturbed \(window 1: host stole 30\.0 % of CPU time/);
 });
 
 test('a disturbed failure followed by a quiet failure still fails', async () => {
   let i = 0;
   const meter = () => ({ read: () => ({ fraction: i++ === 0 ? 0.3 : 0, stolenMs: 0 }) });
   await assert.rejects(listenUntilJudged({ t: fakeT(), record: windows(withGap()), meter, maxWindows: 2 }), /1 window\(s\) failed with the host quiet; disturbed: window 1/);
+});
+
+test("a window's own disturbance (e.g. jackd waking late) also makes a failure undecided", async () => {
+  const t = fakeT();
+  const verdict = await judgeInQuietWindows({ t, meter: steal(0), maxWindows: 2, window: async () => ({ problems: ['3 xruns'], summaries: ['3 xruns'], disturbance: "jackd's driver woke late 2 times" }) });
+  assert.equal(verdict, 'undecided');
+  assert.match(t.skipped[0]!, /jackd's driver woke late 2 times/);
 });
