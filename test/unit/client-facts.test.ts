@@ -1,7 +1,7 @@
 // Small facts of the client: server addresses, version comparison, the declared audio format.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseServerAddress, resolveServerHost } from '../../appliance/src/client/server-address.js';
+import { parseServerAddress, resolveServerHost, effectiveServerAddress } from '../../appliance/src/client/server-address.js';
 import { versionAtLeast, SEQUENCE_SINCE, PAN_SINCE } from '../../appliance/src/client/client-facts.js';
 import { clientFormat } from '../../appliance/src/client/client-audio.js';
 import { CODEC } from '../../appliance/src/protocol/index.js';
@@ -40,4 +40,12 @@ describe('declared format', () => {
     assert.deepEqual(clientFormat(128, 'mono-stereo', 'high', true), { codec: CODEC.OPUS, frameSamples: 128, channels: 2, codedBytes: 165, factor: 1, sequence: true });
     assert.equal(clientFormat(128, 'stereo', 'low', false).codedBytes, 47);
   });
+});
+
+test("the box's own server ('127.0.0.1' or 'localhost' without a port) follows the server's port; anything else is kept", () => {
+  assert.equal(effectiveServerAddress('127.0.0.1', 22120), '127.0.0.1:22120');
+  assert.equal(effectiveServerAddress('localhost', 23000), 'localhost:23000');
+  assert.equal(effectiveServerAddress('127.0.0.1:22124', 22120), '127.0.0.1:22124');
+  assert.equal(effectiveServerAddress('jam.example.org', 22120), 'jam.example.org');
+  assert.equal(effectiveServerAddress('192.168.1.20', 22120), '192.168.1.20');
 });

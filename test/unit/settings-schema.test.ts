@@ -144,6 +144,7 @@ test('nested view and reload targets', () => {
   assert.equal(n.server.mode, 'private');
   assert.equal(n.client.server, '127.0.0.1');
   assert.equal(n.network.revertSeconds, 120);
-  assert.deepEqual([...reloadTargets(['server.port', 'client.mix', 'ddns.token'])].sort(), ['client', 'ddns', 'server']);
+  assert.deepEqual([...reloadTargets(['server.port'])].sort(), ['client', 'server'], 'the local client follows the server port');
+  assert.deepEqual([...reloadTargets(['server.name', 'client.mix', 'ddns.token'])].sort(), ['client', 'ddns', 'server']);
   assert.deepEqual([...reloadTargets(['system.language'])], []);
 });

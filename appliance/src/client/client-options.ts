@@ -3,6 +3,7 @@
 import type { AudioQuality } from '../audio/opus-codec.js';
 import type { Mix } from '../settings/fields.js';
 import type { FlatSettings } from '../settings/schema.js';
+import { effectiveServerAddress } from './server-address.js';
 
 export type ChannelsMode = 'mono' | 'mono-stereo' | 'stereo';
 
@@ -38,7 +39,7 @@ export interface ClientEngineOptions {
 
 export function engineOptionsFrom(s: FlatSettings): ClientEngineOptions {
   return {
-    server: s['client.server'],
+    server: effectiveServerAddress(s['client.server'], s['server.port']),
     autoConnect: s['client.enabled'],
     device: s['client.device'],
     frames: s['client.frames'],

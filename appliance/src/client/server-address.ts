@@ -13,6 +13,19 @@ export interface ServerAddress {
   label: string;
 }
 
+const THIS_BOX = new Set(['127.0.0.1', 'localhost']);
+
+/**
+ * The address the client joins, from its setting and the box's own server port: "127.0.0.1" or
+ * "localhost" without a port means the server on this box, wherever the admin moved its port
+ * (otherwise changing the server's port would leave the local musician knocking on 22124).
+ */
+export function effectiveServerAddress(clientServer: string, ownServerPort: number): string {
+  const hp = splitHostPort(clientServer.trim());
+  if (hp && hp.port === undefined && THIS_BOX.has(hp.host)) return `${hp.host}:${ownServerPort}`;
+  return clientServer;
+}
+
 export function parseServerAddress(text: string): ServerAddress {
   const hp = splitHostPort(text.trim());
   if (!hp || hp.host === '') throw new TypeError(`server must be host[:port], got "${text}"`);

@@ -57,8 +57,9 @@ export const SETTINGS = {
   'server.mode': setting('Mode', choice(['private', 'public'] as const, 'private'), {
     reload: S, cli: { server: 'mode' }, help: 'private: friends connect to your address; public: listed in a directory, no port forwarding needed',
   }),
+  // The local client follows this port when it joins the box itself ("127.0.0.1" without a port).
   'server.port': setting('Port', integer({ min: 1024, max: 65535, default: 22124 }), {
-    reload: S, cli: { server: 'port' }, help: 'UDP port the server listens on',
+    reload: ['server', 'client'], cli: { server: 'port' }, help: 'UDP port the server listens on',
   }),
   'server.name': setting('Server name', text({ maxLength: 20, default: 'riffbox' }), {
     reload: S, cli: { server: 'name' }, help: 'shown in the directory list',
@@ -87,7 +88,7 @@ export const SETTINGS = {
   // ---- local client (issue 4) ----
   'client.enabled': setting('Local client', boolean(true), { reload: C }),
   'client.server': setting('Server', hostPort({ default: '127.0.0.1' }), {
-    reload: C, cli: { client: 'server' }, help: 'host[:port] of the Jamulus server to join',
+    reload: C, cli: { client: 'server' }, help: 'host[:port] of the Jamulus server to join; 127.0.0.1 without a port is this box, on its server port',
   }),
   'client.device': setting('Audio device', text({
     maxLength: 128, default: 'default', pattern: ALSA_NAME, patternMessage: 'must be an ALSA device name such as hw:CARD=USB or default',
