@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <system_error>
 
 #include "args.h"
 #include "rt_thread.h"
