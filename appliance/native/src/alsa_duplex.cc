@@ -1,5 +1,6 @@
 #include "alsa_duplex.h"
 
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -256,6 +257,7 @@ bool AlsaDuplex::OpenDeviceNamed() {
     CloseDevice();
     return false;
   }
+  captureBufferFrames_ = captureBuffer;
   if ((err = Configure(playback_, false, &playbackBufferFrames_)) < 0) {
     SetError(kStageConfigPlayback, err, configStep_);
     CloseDevice();
@@ -279,6 +281,8 @@ bool AlsaDuplex::OpenDeviceNamed() {
     return false;
   }
   lastCaptureNs_ = monotonicNs();
+  untimed_ = false;
+  paced_.store(false, std::memory_order_relaxed);
   return true;
 }
 
@@ -326,8 +330,31 @@ bool AlsaDuplex::WaitForWake(int timeoutMs) {
 
 bool AlsaDuplex::PumpCapture() {
   const snd_pcm_sframes_t period = periodFrames_;
+  const uint64_t periodNs = static_cast<uint64_t>(period) * 1000000000ull / kSampleRate;
   bool committed = false;
+  unsigned readThisPump = 0;
   for (;;) {
+    if (!untimed_ && static_cast<snd_pcm_uframes_t>(readThisPump) * period > captureBufferFrames_ + 2 * period) {
+      // More in one go than the capture buffer holds (plus what a clock could add meanwhile): no real
+      // clock is behind this device. A real one bursting after a stall stays below this.
+      untimed_ = true;
+      paced_.store(true, std::memory_order_relaxed);
+      untimedNextNs_ = monotonicNs();
+    }
+    if (untimed_) {
+      SignalReady(committed);
+      committed = false;
+      // One period per pump: the poll loop (stop requests, playback) runs between periods.
+      if (readThisPump > 0) return true;
+      const uint64_t now = monotonicNs();
+      // Far behind (the thread was descheduled): start again from now rather than replaying the gap.
+      if (now > untimedNextNs_ + 4 * periodNs) untimedNextNs_ = now;
+      if (untimedNextNs_ > now) {
+        timespec due{static_cast<time_t>(untimedNextNs_ / 1000000000ull), static_cast<long>(untimedNextNs_ % 1000000000ull)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, nullptr);
+      }
+      untimedNextNs_ += periodNs;
+    }
     snd_pcm_sframes_t avail = snd_pcm_avail_update(capture_);
     if (avail < 0) {
       SignalReady(committed);
@@ -363,6 +390,7 @@ bool AlsaDuplex::PumpCapture() {
     capturedPeriods_.fetch_add(1, std::memory_order_relaxed);
     committed = true;
     notifier_.Add(1);
+    readThisPump++;
   }
 }
 
@@ -376,7 +404,8 @@ void AlsaDuplex::SignalReady(bool committed) {
 
 bool AlsaDuplex::PumpPlayback() {
   const snd_pcm_sframes_t period = periodFrames_;
-  const snd_pcm_sframes_t target = period * kPlaybackTargetPeriods;
+  // An untimed device always looks empty: it gets one period per captured period, as JS produces them.
+  const snd_pcm_sframes_t target = untimed_ ? period : period * kPlaybackTargetPeriods;
   snd_pcm_sframes_t avail = snd_pcm_avail_update(playback_);
   if (avail < 0) return Recover(false, static_cast<int>(avail), kStageWrite);
   snd_pcm_sframes_t fill = static_cast<snd_pcm_sframes_t>(playbackBufferFrames_) - avail;
@@ -559,6 +588,7 @@ Napi::Value AlsaDuplex::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object s = Napi::Object::New(env);
   s.Set("xruns", Napi::Number::New(env, static_cast<double>(xruns_.load())));
+  s.Set("paced", Napi::Boolean::New(env, paced_.load()));
   s.Set("captureOverruns", Napi::Number::New(env, static_cast<double>(captureOverruns_.load())));
   s.Set("playbackUnderruns", Napi::Number::New(env, static_cast<double>(playbackUnderruns_.load())));
   s.Set("capturedPeriods", Napi::Number::New(env, static_cast<double>(capturedPeriods_.load())));

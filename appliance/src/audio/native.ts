@@ -44,6 +44,8 @@ export interface NativeAlsaStats {
   capturedPeriods: number;
   reopens: number;
   realtime: boolean;
+  /** The device has no clock of its own (ALSA's null PCM): its periods are paced by the system clock. */
+  paced: boolean;
   state: 'running' | 'lost' | 'stopped';
   error?: string;
 }

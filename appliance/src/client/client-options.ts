@@ -102,6 +102,8 @@ export interface ClientStats {
     playbackUnderruns: number;
     reopens: number;
     realtime: boolean;
+    /** No clock of its own (ALSA's null PCM): paced by the system clock. */
+    paced: boolean;
     captureChannels: number;
     playbackChannels: number;
   };

@@ -59,6 +59,12 @@ const RESTART_KEYS = ['server', 'device', 'frames', 'quality', 'channels'] as co
 const FALLBACK_MAX_CATCH_UP = 8;
 /** A ping unanswered for this long no longer makes the loop wake for every datagram. */
 const PING_WAKE_MS = 1000;
+/**
+ * Longest single wait, so requests from the main thread (taken between waits) are answered within it even
+ * when no period wakes the loop: a device that delivers nothing (ALSA's null PCM, a stalled plugin) or
+ * none at all once left the admin's /client page waiting about 1 s per JSON-RPC call.
+ */
+const REQUEST_POLL_MS = 20;
 
 const CLM_DISCONNECTION = encodeMessage('CLM_DISCONNECTION', {}, 0);
 
@@ -190,7 +196,7 @@ export class ClientEngine {
    */
   wait(): void {
     const now = this.now();
-    const untilMs = Math.max(0, this.nextTimerAt() - now);
+    const untilMs = Math.min(REQUEST_POLL_MS, Math.max(0, this.nextTimerAt() - now));
     const wakeOnDatagram = this.pingOutstanding && now - this.lastPingAt < PING_WAKE_MS;
     const dev = this.device;
     this.captured = 0;
@@ -409,6 +415,7 @@ export class ClientEngine {
         playbackUnderruns: d?.playbackUnderruns ?? 0,
         reopens: d?.reopens ?? 0,
         realtime: d?.realtime ?? false,
+        paced: d?.paced ?? false,
         captureChannels: this.device?.captureChannels ?? 0,
         playbackChannels: this.device?.playbackChannels ?? 0,
       },
