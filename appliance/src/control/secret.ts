@@ -2,8 +2,8 @@
 // user. Same rules as Jamulus's --jsonrpcsecretfile: the first line is the secret, ≥16 chars.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from '../fs/atomic-write.js';
 
 export const MIN_SECRET_LENGTH = 16;
 
@@ -48,32 +48,7 @@ function firstLine(content: string): string {
  */
 export function createSecretFile(path: string): string {
   const secret = randomBytes(32).toString('base64url');
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  // O_EXCL with mode 0600 from the start: the secret is never readable by others, not even briefly.
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, `${secret}\n`);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    unlinkSync(tmp);
-    throw e;
-  }
-  // The rename is only durable once the directory entry is on disk (SD card, power loss).
-  const dfd = openSync(dir, 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  writeAtomic(path, `${secret}\n`, 0o600);
   return secret;
 }
 
