@@ -18,8 +18,9 @@ test('jackd dummy at 64 frames: the sine player is recorded at 240/720 Hz withou
     const sine = await playSine(g, jack, { left: ['system:playback_1'], right: ['system:playback_2'] });
     const conns = await listConnections(jack);
     assert.ok(conns.get(`${sine.client}:output1`)?.includes('system:playback_1'));
-    // A clean tone through one jackd is ≈ 66 dB above everything else; the machine stalling jackd is told
-    // apart from the harness breaking the sound (harness/listening.ts).
+    // A clean tone through one jackd is ≈ 66 dB above everything else. One late period of a JACK client (the
+    // machine busy with disk or memory, which no steal figure shows) costs a click and takes it to ≈ 28 dB;
+    // the limit of 25 dB still fails a wrong or broken signal. A stalled jackd is told apart (listening.ts).
     await listenUntilJudged({
       t,
       jacks: [jack],
@@ -30,7 +31,7 @@ test('jackd dummy at 64 frames: the sine player is recorded at 240/720 Hz withou
         assert.equal(wav.channels[0]!.length, 2 * 48000);
         const [l, r] = wav.channels as [Float32Array, Float32Array];
         assert.ok(Math.abs(rmsDb(l) - 20 * Math.log10(0.2 / Math.SQRT2)) < 0.5);
-        const strict = { toleranceHz: 1, minToneRatioDb: 40, dropoutRelativeDb: 6, maxGlitchWindowsPer10s: null };
+        const strict = { toleranceHz: 1, minToneRatioDb: 25, dropoutRelativeDb: 6, maxGlitchWindowsPer10s: null };
         return [
           { label: 'sine left', samples: l, freq: SINE_LEFT_HZ, criteria: strict },
           { label: 'sine right', samples: r, freq: SINE_RIGHT_HZ, criteria: { ...strict, minToneRatioDb: null } },
