@@ -9,3 +9,15 @@ ROOT="${1:?usage: base-tweaks.sh ROOTFS_DIR}"
 if [ ! -s "${ROOT}/etc/default/locale" ]; then
 	echo "LANG=C.UTF-8" >"${ROOT}/etc/default/locale"
 fi
+# The same for the keymap: Debian points /etc/vconsole.conf at /etc/default/keyboard, which only
+# keyboard-configuration (in pi-gen's stage0-2, not in the minbase) writes. With the link dangling,
+# systemd-firstboot prompts for a keymap on the console and the boot waits forever.
+if [ ! -e "${ROOT}/etc/vconsole.conf" ]; then
+	cat >"${ROOT}/etc/default/keyboard" <<'KEYBOARD'
+XKBMODEL="pc105"
+XKBLAYOUT="us"
+XKBVARIANT=""
+XKBOPTIONS=""
+BACKSPACE="guess"
+KEYBOARD
+fi

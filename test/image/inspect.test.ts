@@ -97,6 +97,8 @@ test('built image contents', { skip }, async (t) => {
   await t.test('build leftovers are gone: no compilers, no build tree', () => {
     assert.equal(img.stat('/var/tmp/riffbox-build'), undefined);
     assert.equal(img.stat('/usr/include/opus/opus_custom.h'), undefined, 'libopus-dev removed');
+    assert.equal(img.stat('/usr/include/node'), undefined, 'libnode-dev removed');
+    assert.equal(img.stat('/usr/bin/g++'), undefined, 'g++ removed');
     assert.equal(img.stat('/usr/sbin/policy-rc.d'), undefined);
   });
 
@@ -106,5 +108,13 @@ test('built image contents', { skip }, async (t) => {
     const sudoers = img.stat('/etc/sudoers.d') ? img.list('/etc/sudoers.d') : [];
     for (const name of sudoers) assert.equal(img.stat(`/etc/sudoers.d/${name}`)?.mode, 0o440, `/etc/sudoers.d/${name}`);
     assert.equal(img.readText('/etc/hostname').trim(), 'riffbox');
+  });
+
+  await t.test("sudo is installed setuid root for the admin's helper, whose state tmpfiles.d creates", () => {
+    const sudo = img.stat('/usr/bin/sudo');
+    assert.equal(sudo?.type, 'regular', 'sudo installed');
+    assert.equal(sudo?.uid, 0);
+    assert.equal(sudo?.mode, 0o4755, 'setuid root');
+    assert.match(img.readText('/etc/tmpfiles.d/riffbox.conf'), /^d \/var\/lib\/riffbox-apply 0700 root root/m);
   });
 });
