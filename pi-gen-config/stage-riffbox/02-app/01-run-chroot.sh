@@ -15,12 +15,7 @@ apt-get -o Acquire::Retries=3 install -y --no-install-recommends ${BUILD_DEPS}
 
 JOBS="$(nproc)"
 cd "${BUILD}"
-# Workaround: tick_timer.cc and alsa_duplex.cc catch std::system_error without including
-# <system_error>; g++ 12 (bookworm) pulled it in through other headers, trixie's g++ 14 does not.
-# Harmless once the sources include it themselves, then delete this line.
-export CXXFLAGS="${CXXFLAGS:-} -include system_error"
 RIFFBOX_OPUS=system node scripts/build-native.mjs --force
-unset CXXFLAGS
 install -D -m 0644 appliance/native/build/Release/riffbox_native.node \
 	/opt/riffbox/appliance/native/build/Release/riffbox_native.node
 
