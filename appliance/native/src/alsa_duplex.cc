@@ -281,8 +281,7 @@ bool AlsaDuplex::OpenDeviceNamed() {
     return false;
   }
   lastCaptureNs_ = monotonicNs();
-  untimed_ = false;
-  paced_.store(false, std::memory_order_relaxed);
+  untimed_.store(false, std::memory_order_relaxed);
   return true;
 }
 
@@ -334,14 +333,15 @@ bool AlsaDuplex::PumpCapture() {
   bool committed = false;
   unsigned readThisPump = 0;
   for (;;) {
-    if (!untimed_ && static_cast<snd_pcm_uframes_t>(readThisPump) * period > captureBufferFrames_ + 2 * period) {
+    bool untimed = untimed_.load(std::memory_order_relaxed);
+    if (!untimed && static_cast<snd_pcm_uframes_t>(readThisPump) * period > captureBufferFrames_ + 2 * period) {
       // More in one go than the capture buffer holds (plus what a clock could add meanwhile): no real
       // clock is behind this device. A real one bursting after a stall stays below this.
-      untimed_ = true;
-      paced_.store(true, std::memory_order_relaxed);
+      untimed = true;
+      untimed_.store(true, std::memory_order_relaxed);
       untimedNextNs_ = monotonicNs();
     }
-    if (untimed_) {
+    if (untimed) {
       SignalReady(committed);
       committed = false;
       // One period per pump: the poll loop (stop requests, playback) runs between periods.
@@ -405,7 +405,7 @@ void AlsaDuplex::SignalReady(bool committed) {
 bool AlsaDuplex::PumpPlayback() {
   const snd_pcm_sframes_t period = periodFrames_;
   // An untimed device always looks empty: it gets one period per captured period, as JS produces them.
-  const snd_pcm_sframes_t target = untimed_ ? period : period * kPlaybackTargetPeriods;
+  const snd_pcm_sframes_t target = untimed_.load(std::memory_order_relaxed) ? period : period * kPlaybackTargetPeriods;
   snd_pcm_sframes_t avail = snd_pcm_avail_update(playback_);
   if (avail < 0) return Recover(false, static_cast<int>(avail), kStageWrite);
   snd_pcm_sframes_t fill = static_cast<snd_pcm_sframes_t>(playbackBufferFrames_) - avail;
@@ -588,7 +588,7 @@ Napi::Value AlsaDuplex::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object s = Napi::Object::New(env);
   s.Set("xruns", Napi::Number::New(env, static_cast<double>(xruns_.load())));
-  s.Set("paced", Napi::Boolean::New(env, paced_.load()));
+  s.Set("paced", Napi::Boolean::New(env, untimed_.load()));
   s.Set("captureOverruns", Napi::Number::New(env, static_cast<double>(captureOverruns_.load())));
   s.Set("playbackUnderruns", Napi::Number::New(env, static_cast<double>(playbackUnderruns_.load())));
   s.Set("capturedPeriods", Napi::Number::New(env, static_cast<double>(capturedPeriods_.load())));

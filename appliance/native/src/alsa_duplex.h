@@ -87,7 +87,6 @@ class AlsaDuplex : public Napi::ObjectWrap<AlsaDuplex> {
   // A device with no clock of its own (ALSA's `null`, a `file` plugin without a slave timer) hands over
   // periods as fast as they are read; from the first pump that reads more than a buffer's worth, the
   // thread paces it by the system clock instead of spinning at real-time priority.
-  bool untimed_ = false;
   snd_pcm_uframes_t captureBufferFrames_ = 0;
   uint64_t untimedNextNs_ = 0;
 
@@ -113,7 +112,8 @@ class AlsaDuplex : public Napi::ObjectWrap<AlsaDuplex> {
   std::atomic<uint64_t> capturedPeriods_{0};
   std::atomic<uint64_t> reopens_{0};
   std::atomic<bool> realtime_{false};
-  std::atomic<bool> paced_{false};
+  // Written by the audio thread only; atomic because stats() reads it as `paced` from JS.
+  std::atomic<bool> untimed_{false};
   // Static strings and an errno-style code: the audio thread records errors without allocating.
   std::atomic<const char*> errorStage_{nullptr};
   std::atomic<int> errorCode_{0};
