@@ -210,8 +210,20 @@ async function main() {
     await shell.waitReady(deadline);
     console.log(`boot-test: root shell after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const state = await shell.run('timeout 900 systemctl is-system-running --wait', timeoutS * 1000);
-    summary.systemState = state.out.trim().split('\n').pop();
+    // Poll rather than `is-system-running --wait`: when boot never settles, the jobs still
+    // queued are the diagnosis, so they are logged as boot goes on.
+    let lastJobs = '';
+    for (;;) {
+      summary.systemState = (await shell.run('systemctl is-system-running')).out.trim().split('\n').pop();
+      if (!['initializing', 'starting'].includes(summary.systemState) || Date.now() > deadline) break;
+      const jobs = (await shell.run('systemctl list-jobs --no-legend --no-pager --plain | head -n 12')).out.trim();
+      if (jobs !== lastJobs) {
+        console.log(`boot-test: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${summary.systemState}; jobs:\n${jobs.replace(/^/gm, '    ')}`);
+        lastJobs = jobs;
+      }
+      await sleep(10000);
+    }
+    console.log(`boot-test: system ${summary.systemState} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const failed = (await shell.run('systemctl list-units --failed --plain --no-legend --no-pager | cut -d" " -f1')).out
       .split('\n').map((s) => s.trim()).filter(Boolean);
     const unexpected = failed.filter((u) => !HARDWARE_BOUND.has(u));
