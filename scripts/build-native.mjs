@@ -11,9 +11,14 @@
 //                      appliance/native/vendor/ (gitignored) and checked against a pinned
 //                      sha512; the package itself is never installed (its install script would
 //                      download binaries).
-//   system             link pkg-config's libopus; refused below 1.3.2, because Debian 12's
-//                      hardened 1.3.1 aborts decoding 128-sample custom frames. The Pi image
-//                      (Debian 13, libopus 1.5.2) uses this.
+//   system             link pkg-config's libopus; refused where custom modes are known broken:
+//                      below 1.3.2 (Debian 12's hardened 1.3.1 aborts decoding 128-sample
+//                      frames) and 1.5.0-1.5.2 (Debian 13: opus_custom_encode dereferences a
+//                      NULL range coder once a bitrate is set, xiph/opus#374, and the custom
+//                      decoder's packet-loss path dereferences a NULL deep-PLC state; both
+//                      segfault on the first frame, seen under QEMU on the arm64 image).
+//                      The Pi image therefore uses the bundled copy too: the codec it ships is
+//                      the one the test suite runs.
 // Needs: make, g++, python3, libasound2-dev, and node headers (npm's nodedir, else beside node).
 // Usage: node scripts/build-native.mjs [--force]
 import { createHash } from 'node:crypto';
@@ -34,6 +39,8 @@ const OPUS_TARBALL_FILE = 'discordjs-opus-0.10.0.tgz';
 const OPUS_TARBALL_INTEGRITY =
   'sha512-HHEnSNrSPmFEyndRdQBJN2YE6egyXS9JUnJWyP6jficK0Y+qKMEZXyYTgmzpjrxXP1exM/hKaNP7BRBUEWkU5w==';
 const MIN_SYSTEM_OPUS = [1, 3, 2];
+/** System opus releases whose custom-mode encoder or decoder crash (see the header). */
+const BROKEN_SYSTEM_OPUS = /^1\.5\.[012]$/;
 
 function fail(message) {
   console.error(`build-native: ${message}`);
@@ -95,6 +102,10 @@ function checkSystemOpus() {
       fail(`system libopus ${version} is older than ${MIN_SYSTEM_OPUS.join('.')}: its hardening aborts ` +
         '128-sample custom frames; use the default RIFFBOX_OPUS=bundled');
     }
+  }
+  if (BROKEN_SYSTEM_OPUS.test(version)) {
+    fail(`system libopus ${version} crashes in custom mode (encoder with a bitrate: xiph/opus#374; ` +
+      'decoder packet-loss concealment: NULL deep-PLC state); use the default RIFFBOX_OPUS=bundled');
   }
   return version;
 }

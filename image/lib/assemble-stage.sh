@@ -53,6 +53,11 @@ cp scripts/build-native.mjs "${BUILD}/scripts/"
 cp package.json "${BUILD}/"
 cp appliance/native/binding.gyp "${BUILD}/appliance/native/"
 cp -R appliance/native/src "${BUILD}/appliance/native/src"
+# The opus source tarball that setup fetched; build-native checks it against its pinned sha512
+# in the chroot, which then needs no registry.
+[ -f appliance/native/vendor/discordjs-opus-0.10.0.tgz ] || node scripts/build-native.mjs
+mkdir -p "${BUILD}/appliance/native/vendor"
+cp appliance/native/vendor/discordjs-opus-0.10.0.tgz "${BUILD}/appliance/native/vendor/"
 node image/lib/npm-closure.mjs node-gyp node-addon-api | while read -r mod; do
 	mkdir -p "${BUILD}/${mod}"
 	cp -R "${mod}/." "${BUILD}/${mod}/"

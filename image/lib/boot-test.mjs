@@ -1,8 +1,9 @@
 // Boots an offline-built riffbox image in QEMU (aarch64 "virt", the image's own kernel and
 // initrd) and checks, from outside and through a root shell on the serial console, that the
 // appliance came up: system state, the three units, a CLM_PING_MS answer on UDP 22124, the
-// admin's first-run page on TCP 80, an Opus custom 128-sample decode by the addon on the
-// target, and avahi publishing the admin. Prints boot-to-ready seconds and a JSON summary.
+// admin's first-run page on TCP 80, Opus custom encode/decode/concealment by the addon on the
+// target (64 and 128 samples), no unit restarted, first boot's presets, and avahi publishing
+// the admin. Prints boot-to-ready seconds and a JSON summary.
 // The root shell exists only because the test puts systemd.debug_shell=ttyAMA0 (and masks the
 // serial getty) on the kernel command line; nothing in the image enables it.
 //   node image/lib/boot-test.mjs [IMAGE] [--timeout SECONDS]
@@ -200,6 +201,14 @@ async function main() {
     const t0 = Date.now();
     const deadline = t0 + timeoutS * 1000;
     qemu = spawn('qemu-system-aarch64', qemuArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Interrupted (Ctrl-C, a CI time-out): take the VM down too, not only this script.
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      process.once(sig, () => {
+        try { process.kill(qemu.pid, 'SIGKILL'); } catch { /* already gone */ }
+        rmSync(tmp, { recursive: true, force: true });
+        process.exit(130);
+      });
+    }
     let qemuErr = '';
     qemu.stderr.on('data', (d) => { qemuErr += d; });
     qemu.on('exit', (code, sig) => { exited = { code, sig }; });
@@ -251,9 +260,27 @@ async function main() {
 
     const decode = readFileSync(join(repo, 'image', 'lib', 'guest-decode.cjs')).toString('base64');
     const dec = await shell.run(`echo ${decode} | base64 -d > /run/riffbox-decode.cjs && node /run/riffbox-decode.cjs`, 120000);
-    const m = dec.out.match(/DECODE samples=(\d+) rms=(\d+) opus=(.*)/);
-    check('addon decodes a 128-sample Opus custom frame on the target', !!m && m[1] === '128' && Number(m[2]) > 1000,
-      m ? `samples ${m[1]}, rms ${m[2]}, ${m[3].trim()}` : dec.out.slice(-300));
+    for (const frames of ['128', '64']) {
+      const m = dec.out.match(new RegExp(`DECODE frames=${frames} samples=(\\d+) rms=(\\d+) plc=(-?\\d+) opus=(.*)`));
+      check(`addon encodes, decodes and conceals a lost ${frames}-sample Opus custom frame on the target`,
+        !!m && m[1] === frames && Number(m[2]) > 1000 && m[3] === frames,
+        m ? `samples ${m[1]}, rms ${m[2]}, concealed ${m[3]}, ${m[4].trim()}` : `exit ${dec.code}: ${dec.out.slice(-300)}`);
+    }
+
+    // A unit that crashes and is restarted by systemd still reads "active" most of the time;
+    // its restart counter does not forget. The client has been talking to the server since it
+    // came up, so this also covers the server's and client's audio paths.
+    await sleep(15000);
+    const restarts = (await shell.run('for u in riffbox-server riffbox-client riffbox-admin; do echo "$u=$(systemctl show -p NRestarts --value $u)"; done')).out.trim().split('\n');
+    check('no riffbox unit was restarted', restarts.length === 3 && restarts.every((l) => l.endsWith('=0')), restarts.join(', '));
+
+    // Debian's default preset enables every unit, and systemd applies presets on the first boot;
+    // the image's own preset must keep its choices. timesyncd staying enabled shows the pass
+    // only enabled things (a full preset run would have disabled it under "disable *").
+    const enabled = (await shell.run('for u in ssh.service ssh.socket ddclient.service systemd-networkd.service systemd-timesyncd.service; do echo "$u=$(systemctl is-enabled $u 2>/dev/null)"; done')).out.trim().split('\n');
+    const state = Object.fromEntries(enabled.map((l) => l.split('=')));
+    check('first boot enabled nothing the image did not', ['ssh.service', 'ssh.socket', 'ddclient.service', 'systemd-networkd.service'].every((u) => state[u] !== 'enabled') &&
+      state['systemd-timesyncd.service'] === 'enabled', enabled.join(', '));
 
     const avahi = await shell.run('systemctl is-active avahi-daemon; journalctl -b -u avahi-daemon --no-pager -o cat | grep -c "riffbox-admin.service) successfully established"');
     const [avahiState, established] = avahi.out.trim().split('\n');

@@ -1,19 +1,24 @@
-// Runs on the booted image: encodes four 128-sample frames of a 440 Hz sine with the addon's
-// Opus custom encoder (45 bytes, Jamulus "normal" mono) and decodes them again, printing the
-// decoded sample count and RMS. Decoding 128-sample custom frames is what Debian 12's libopus
-// could not do, so this proves the image's libopus and addon together.
-const addon = require('/opt/riffbox/appliance/native/build/Release/riffbox_native.node');
-const enc = new addon.OpusCustomEncoder(128, 1, 45);
-const dec = new addon.OpusCustomDecoder(128, 1);
-const pcm = new Int16Array(128);
-const out = new Int16Array(128);
-const packet = new Uint8Array(45);
-let samples = 0;
-for (let frame = 0; frame < 4; frame++) {
-  for (let i = 0; i < 128; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (frame * 128 + i)) / 48000));
-  enc.encode(pcm, packet, 0);
-  samples = dec.decode(packet, 0, packet.length, out);
+// Runs on the booted image: for each Jamulus frame size (128 and 64 samples), encodes a 440 Hz
+// sine with the addon's Opus custom encoder (the coded sizes of Jamulus "normal" mono, with the
+// bitrate set as the client sets it), decodes it, and decodes a lost frame (packet-loss
+// concealment). Prints one line per size. These are the calls that segfault with trixie's
+// libopus 1.5.2 and that Debian 12's 1.3.1 aborts on; this proves the shipped addon.
+// RIFFBOX_ADDON points it at another build (e.g. the checkout's, to try it on the host).
+const addon = require(process.env.RIFFBOX_ADDON ?? '/opt/riffbox/appliance/native/build/Release/riffbox_native.node');
+for (const [frames, bytes] of [[128, 45], [64, 22]]) {
+  const enc = new addon.OpusCustomEncoder(frames, 1, bytes);
+  const dec = new addon.OpusCustomDecoder(frames, 1);
+  const pcm = new Int16Array(frames);
+  const out = new Int16Array(frames);
+  const packet = new Uint8Array(bytes);
+  let samples = 0;
+  let sum = 0;
+  for (let frame = 0; frame < 40; frame++) {
+    for (let i = 0; i < frames; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (frame * frames + i)) / 48000));
+    enc.encode(pcm, packet, 0);
+    samples = dec.decode(packet, 0, packet.length, out);
+    if (frame >= 30) for (const s of out) sum += s * s;
+  }
+  const plc = dec.decode(null, 0, 0, out);
+  console.log(`DECODE frames=${frames} samples=${samples} rms=${Math.round(Math.sqrt(sum / (10 * frames)))} plc=${plc} opus=${addon.opusVersion()}`);
 }
-let sum = 0;
-for (const s of out) sum += s * s;
-console.log(`DECODE samples=${samples} rms=${Math.round(Math.sqrt(sum / out.length))} opus=${addon.opusVersion()}`);

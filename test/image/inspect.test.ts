@@ -94,6 +94,20 @@ test('built image contents', { skip }, async (t) => {
     }
   });
 
+  await t.test("the addon carries its own opus, not trixie's libopus 1.5.2 (which segfaults in custom mode)", () => {
+    const addon = img.read('/opt/riffbox/appliance/native/build/Release/riffbox_native.node');
+    assert.ok(!addon.includes('libopus.so'), 'riffbox_native.node links a shared libopus');
+    assert.ok(addon.includes('libopus 1.3.1'), 'the bundled opus version string is compiled in');
+  });
+
+  await t.test('first boot cannot enable units or stop for console prompts', () => {
+    const preset = img.readText('/etc/systemd/system-preset/00-riffbox.preset');
+    assert.match(preset, /^disable \*$/m, 'the preset ends the default "enable everything"');
+    for (const unit of RIFFBOX_UNITS) assert.match(preset, new RegExp(`^enable ${unit}\\.service$`, 'm'));
+    const firstboot = img.stat('/etc/systemd/system/systemd-firstboot.service');
+    assert.equal(firstboot?.linkTarget, '/dev/null', 'systemd-firstboot masked');
+  });
+
   await t.test('build leftovers are gone: no compilers, no build tree', () => {
     assert.equal(img.stat('/var/tmp/riffbox-build'), undefined);
     assert.equal(img.stat('/usr/include/opus/opus_custom.h'), undefined, 'libopus-dev removed');

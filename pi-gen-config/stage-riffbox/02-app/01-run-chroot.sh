@@ -1,9 +1,11 @@
 #!/bin/bash -e
-# Compiles the two native modules for arm64 against trixie's node, libopus 1.5.2 (custom modes)
-# and ALSA, then removes the build inputs and exactly the build packages this step added.
+# Compiles the two native modules for arm64 against trixie's node and ALSA, with the bundled
+# opus CELT layer (the one the test suite runs; trixie's libopus 1.5.2 segfaults in custom mode,
+# see scripts/build-native.mjs), then removes the build inputs and exactly the build packages
+# this step added.
 export DEBIAN_FRONTEND=noninteractive
 BUILD=/var/tmp/riffbox-build
-BUILD_DEPS="libopus-dev libasound2-dev libnode-dev python3 make g++ pkg-config"
+BUILD_DEPS="libasound2-dev libnode-dev python3 make g++"
 ADDED=""
 for pkg in ${BUILD_DEPS}; do
 	if ! dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null | grep -q 'install ok installed'; then
@@ -15,7 +17,7 @@ apt-get -o Acquire::Retries=3 install -y --no-install-recommends ${BUILD_DEPS}
 
 JOBS="$(nproc)"
 cd "${BUILD}"
-RIFFBOX_OPUS=system node scripts/build-native.mjs --force
+RIFFBOX_OPUS=bundled node scripts/build-native.mjs --force
 install -D -m 0644 appliance/native/build/Release/riffbox_native.node \
 	/opt/riffbox/appliance/native/build/Release/riffbox_native.node
 

@@ -12,3 +12,8 @@ if systemctl list-unit-files systemd-networkd.service >/dev/null 2>&1; then
 	systemctl disable systemd-networkd.socket 2>/dev/null || true
 	systemctl mask systemd-networkd-wait-online.service
 fi
+# systemd-firstboot asks on the console for whatever the image left unset, and boot waits for
+# the answer. A rehearsal box has nobody at its console; the image sets locale, keymap and time
+# zone itself. (It was also what held the QEMU boot test: it waits for the console, where the
+# test's debug shell runs.)
+systemctl mask systemd-firstboot.service
