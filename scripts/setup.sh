@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh Debian 12 (bookworm) or 13 (trixie) machine with Node 20, run as root.
 # Installs only what is missing, then npm ci, the native addon and the TypeScript build.
-# Usage: scripts/setup.sh [run|test]   (run/test: what the caller needs; test adds the peers and browser)
+# Usage: scripts/setup.sh [run|test|image]   (what the caller needs: test adds the peers and browser,
+#        image the offline image build and QEMU boot)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-run}
@@ -10,10 +11,12 @@ want=${1:-run}
 # libasound2t64 on trixie), so the check below stays exact on both.
 run_pkgs=(libasound2-dev alsa-utils sqlite3 ddclient iproute2 python3 make g++ pkg-config)
 test_pkgs=(jamulus jackd2 libasound2-plugins sox tcpdump nftables shellcheck chromium systemd)
+image_pkgs=(debootstrap qemu-user-static binfmt-support qemu-system-arm rsync dosfstools mtools fdisk e2fsprogs xz-utils)
 
 missing=()
 pkgs=("${run_pkgs[@]}")
 [ "$want" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$want" = image ] && pkgs+=("${image_pkgs[@]}")
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
