@@ -1,6 +1,7 @@
 # riffbox_native: Opus custom codec, tick timer thread, ALSA PCM duplex, UDP socket + clock.
 # riffbox_opus is "bundled" (compile opus 1.3.1's CELT layer from vendor/opus, fetched by
-# scripts/build-native.mjs) or "system" (pkg-config opus >= 1.3.2, checked by that script).
+# scripts/build-native.mjs) or "system" (pkg-config opus >= 1.3.2 and not 1.5.0-1.5.2, checked by
+# that script; the image uses "bundled" too).
 {
   "variables": {
     "riffbox_opus%": "<!(node -p \"process.env.RIFFBOX_OPUS || 'bundled'\")"
