@@ -2,8 +2,8 @@
 // initrd) and checks, from outside and through a root shell on the serial console, that the
 // appliance came up: system state, the three units, a CLM_PING_MS answer on UDP 22124, the
 // admin's first-run page on TCP 80, Opus custom encode/decode/concealment by the addon on the
-// target (64 and 128 samples), no unit restarted, first boot's presets, and avahi publishing
-// the admin. Prints boot-to-ready seconds and a JSON summary.
+// target (64 and 128 samples), the local client listed by the server, no unit restarted, first
+// boot's presets, and avahi publishing the admin. Prints boot-to-ready seconds and a JSON summary.
 // The root shell exists only because the test puts systemd.debug_shell=ttyAMA0 (and masks the
 // serial getty) on the kernel command line; nothing in the image enables it.
 //   node image/lib/boot-test.mjs [IMAGE] [--timeout SECONDS]
@@ -273,6 +273,16 @@ async function main() {
     await sleep(15000);
     const restarts = (await shell.run('for u in riffbox-server riffbox-client riffbox-admin; do echo "$u=$(systemctl show -p NRestarts --value $u)"; done')).out.trim().split('\n');
     check('no riffbox unit was restarted', restarts.length === 3 && restarts.every((l) => l.endsWith('=0')), restarts.join(', '));
+
+    // The local client on the box joins the box's own server by default: the server must list it.
+    const clientsScript = readFileSync(join(repo, 'image', 'lib', 'guest-clients.cjs')).toString('base64');
+    let listed = null;
+    for (let i = 0; i < 6 && !(listed && /"riffbox"/.test(listed)); i++) {
+      if (i > 0) await sleep(5000);
+      const r = await shell.run(`echo ${clientsScript} | base64 -d > /run/riffbox-clients.cjs && node /run/riffbox-clients.cjs`, 60000);
+      listed = (r.out.match(/CLIENTS (.*)/) ?? [null, r.out.slice(-200)])[1];
+    }
+    check('the server lists the local client (JSON-RPC jamulusserver/getClients)', /names=.*"riffbox"/.test(listed ?? ''), listed ?? '');
 
     // Debian's default preset enables every unit, and systemd applies presets on the first boot;
     // the image's own preset must keep its choices. timesyncd staying enabled shows the pass
