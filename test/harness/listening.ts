@@ -72,6 +72,8 @@ export interface QuietJudgeOptions {
   stealLimit?: number;
   /** Where steal readings come from (default: /proc/stat); the harness's own tests pass a fixed one. */
   meter?: () => { read(): StealReading };
+  /** The jackd servers the window depends on: a late wake-up of their driver marks the window disturbed. */
+  jacks?: readonly Jack[];
 }
 
 export type ListenVerdict = 'passed' | 'undecided';
@@ -89,7 +91,8 @@ export async function judgeInQuietWindows(opts: QuietJudgeOptions): Promise<List
   const disturbed: string[] = [];
   for (let attempt = 1; attempt <= maxWindows; attempt++) {
     const meter = (opts.meter ?? stealMeter)();
-    const w = await opts.window(attempt);
+    const lateBefore = lateWakeups(opts.jacks);
+    const w = withLateWakeups(await opts.window(attempt), opts.jacks, lateWakeups(opts.jacks) - lateBefore);
     const steal = meter.read();
     for (const line of w.summaries) opts.t.diagnostic(`window ${attempt}: ${line}; ${describeSteal(steal)}`);
     if (w.problems.length === 0) return 'passed';
@@ -113,11 +116,20 @@ export async function judgeInQuietWindows(opts: QuietJudgeOptions): Promise<List
   return 'undecided';
 }
 
+/** The window's own verdict, with the jackd late wake-ups counted around it added to its summaries and disturbance. */
+function withLateWakeups(w: QuietWindow, jacks: readonly Jack[] | undefined, late: number): QuietWindow {
+  if (!jacks) return w;
+  const lateNote = `jackd's driver woke late ${late} times`;
+  return {
+    ...w,
+    summaries: w.summaries.map((line) => `${line}; ${lateNote}`),
+    ...(w.disturbance === undefined && late > 0 ? { disturbance: lateNote } : {}),
+  };
+}
+
 export interface ListenOptions extends Omit<QuietJudgeOptions, 'window'> {
   /** Records one window (attempt counts from 1) and returns the signals to judge. */
   record: (attempt: number) => Promise<Recorded[]>;
-  /** The jackd servers the sound went through: a late wake-up of their driver marks the window disturbed. */
-  jacks?: readonly Jack[];
 }
 
 /** judgeInQuietWindows for recordings of a steady tone (toneProblems on each). */
@@ -125,15 +137,8 @@ export function listenUntilJudged(opts: ListenOptions): Promise<ListenVerdict> {
   return judgeInQuietWindows({
     ...opts,
     window: async (attempt) => {
-      const lateBefore = lateWakeups(opts.jacks);
       const judged = (await opts.record(attempt)).map((s) => toneProblems(s.samples, s.freq, s.label, s.criteria));
-      const late = lateWakeups(opts.jacks) - lateBefore;
-      const lateNote = `jackd's driver woke late ${late} times`;
-      return {
-        problems: judged.flatMap((j) => j.problems),
-        summaries: judged.map((j) => (opts.jacks ? `${j.summary}; ${lateNote}` : j.summary)),
-        ...(late > 0 ? { disturbance: lateNote } : {}),
-      };
+      return { problems: judged.flatMap((j) => j.problems), summaries: judged.map((j) => j.summary) };
     },
   });
 }
