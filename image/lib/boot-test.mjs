@@ -167,6 +167,19 @@ function check(name, ok, detail = '') {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
 }
 
+// Copies one of image/lib's guest scripts into the VM over the serial shell and runs it with the
+// target's node.
+function runGuestScript(shell, name, timeoutMs) {
+  const script = readFileSync(join(repo, 'image', 'lib', name)).toString('base64');
+  return shell.run(`echo ${script} | base64 -d > /run/${name} && node /run/${name}`, timeoutMs);
+}
+
+// One systemctl answer per unit, as { unit: answer }.
+async function perUnit(shell, units, systemctlArgs) {
+  const out = (await shell.run(`for u in ${units.join(' ')}; do echo "$u=$(systemctl ${systemctlArgs} $u 2>/dev/null)"; done`)).out;
+  return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=')));
+}
+
 async function main() {
   if (!existsSync(image)) throw new Error(`no image at ${image} (run image/build-offline)`);
   mkdirSync(workDir, { recursive: true });
@@ -258,8 +271,7 @@ async function main() {
       `status ${http.status}${http.url ? ` at ${new URL(http.url).pathname}` : ''}${FIRST_RUN.test(http.body) ? '' : `; body: ${http.body.slice(0, 160).replace(/\s+/g, ' ')}`}`);
     if (results.every((r) => r.ok)) summary.bootToReadySeconds = Math.round(ready);
 
-    const decode = readFileSync(join(repo, 'image', 'lib', 'guest-decode.cjs')).toString('base64');
-    const dec = await shell.run(`echo ${decode} | base64 -d > /run/riffbox-decode.cjs && node /run/riffbox-decode.cjs`, 120000);
+    const dec = await runGuestScript(shell, 'guest-decode.cjs', 120000);
     for (const frames of ['128', '64']) {
       const m = dec.out.match(new RegExp(`DECODE frames=${frames} samples=(\\d+) rms=(\\d+) plc=(-?\\d+) opus=(.*)`));
       check(`addon encodes, decodes and conceals a lost ${frames}-sample Opus custom frame on the target`,
@@ -271,15 +283,14 @@ async function main() {
     // its restart counter does not forget. The client has been talking to the server since it
     // came up, so this also covers the server's and client's audio paths.
     await sleep(15000);
-    const restarts = (await shell.run('for u in riffbox-server riffbox-client riffbox-admin; do echo "$u=$(systemctl show -p NRestarts --value $u)"; done')).out.trim().split('\n');
-    check('no riffbox unit was restarted', restarts.length === 3 && restarts.every((l) => l.endsWith('=0')), restarts.join(', '));
+    const restarts = Object.entries(await perUnit(shell, ['riffbox-server', 'riffbox-client', 'riffbox-admin'], 'show -p NRestarts --value'));
+    check('no riffbox unit was restarted', restarts.length === 3 && restarts.every(([, n]) => n === '0'), restarts.map((e) => e.join('=')).join(', '));
 
     // The local client on the box joins the box's own server by default: the server must list it.
-    const clientsScript = readFileSync(join(repo, 'image', 'lib', 'guest-clients.cjs')).toString('base64');
     let listed = null;
     for (let i = 0; i < 6 && !(listed && /"riffbox"/.test(listed)); i++) {
       if (i > 0) await sleep(5000);
-      const r = await shell.run(`echo ${clientsScript} | base64 -d > /run/riffbox-clients.cjs && node /run/riffbox-clients.cjs`, 60000);
+      const r = await runGuestScript(shell, 'guest-clients.cjs', 60000);
       listed = (r.out.match(/CLIENTS (.*)/) ?? [null, r.out.slice(-200)])[1];
     }
     check('the server lists the local client (JSON-RPC jamulusserver/getClients)', /names=.*"riffbox"/.test(listed ?? ''), listed ?? '');
@@ -287,10 +298,10 @@ async function main() {
     // Debian's default preset enables every unit, and systemd applies presets on the first boot;
     // the image's own preset must keep its choices. timesyncd staying enabled shows the pass
     // only enabled things (a full preset run would have disabled it under "disable *").
-    const enabled = (await shell.run('for u in ssh.service ssh.socket ddclient.service systemd-networkd.service systemd-timesyncd.service; do echo "$u=$(systemctl is-enabled $u 2>/dev/null)"; done')).out.trim().split('\n');
-    const state = Object.fromEntries(enabled.map((l) => l.split('=')));
-    check('first boot enabled nothing the image did not', ['ssh.service', 'ssh.socket', 'ddclient.service', 'systemd-networkd.service'].every((u) => state[u] !== 'enabled') &&
-      state['systemd-timesyncd.service'] === 'enabled', enabled.join(', '));
+    const offUnits = ['ssh.service', 'ssh.socket', 'ddclient.service', 'systemd-networkd.service'];
+    const state = await perUnit(shell, [...offUnits, 'systemd-timesyncd.service'], 'is-enabled');
+    check('first boot enabled nothing the image did not', offUnits.every((u) => state[u] !== 'enabled') &&
+      state['systemd-timesyncd.service'] === 'enabled', Object.entries(state).map((e) => e.join('=')).join(', '));
 
     const avahi = await shell.run('systemctl is-active avahi-daemon; journalctl -b -u avahi-daemon --no-pager -o cat | grep -c "riffbox-admin.service) successfully established"');
     const [avahiState, established] = avahi.out.trim().split('\n');
