@@ -76,6 +76,19 @@ export interface QuietJudgeOptions {
   jacks?: readonly Jack[];
 }
 
+/** Analysis, recorder start-up and the steal reading around one window, generously on a slow host. */
+const WINDOW_OVERHEAD_MS = 4000;
+
+/**
+ * A timeout for a test that judges real-time audio: its other work plus every window it may take.
+ * A suite-wide timeout sized on a quiet run cut such a test short exactly when a disturbed host made it
+ * take more windows (CI, 2026-11-29: 150 s for five tests, two of them on their fourth window), so these
+ * tests carry their own timeout from this.
+ */
+export function quietWindowsTimeout(o: { windowMs: number; maxWindows?: number; otherMs: number }): number {
+  return o.otherMs + (o.maxWindows ?? 4) * (o.windowMs + WINDOW_OVERHEAD_MS);
+}
+
 export type ListenVerdict = 'passed' | 'undecided';
 
 /**

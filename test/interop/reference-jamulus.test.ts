@@ -8,7 +8,7 @@ import { ProcessGroup } from '../harness/processes.js';
 import { startJackd, playSine, record, SINE_LEFT_HZ } from '../harness/jack.js';
 import { startJamulusServer, startJamulusDirectory, startJamulusClient, JamulusClient, Quality, Channels } from '../harness/jamulus.js';
 import { readWav } from '../harness/audio-analysis.js';
-import { listenUntilJudged, judgeInQuietWindows } from '../harness/listening.js';
+import { listenUntilJudged, judgeInQuietWindows, quietWindowsTimeout } from '../harness/listening.js';
 import { UdpRelay, trafficSummary, RelayedDatagram } from '../harness/udp-peer.js';
 
 const RATE = 48000;
@@ -73,12 +73,14 @@ async function sineFromAHeardAtB(label: string, frames: 64 | 128, fastUpdate: bo
   }
 }
 
-describe('reference Jamulus 3.9.1: server + two headless clients', { timeout: 120_000 }, () => {
-  test('OPUS (128) clients on a normal server: names, client lists, 240 Hz from A at B with no dropouts', async (t) => {
+const SESSION_TIMEOUT = quietWindowsTimeout({ otherMs: 60_000, windowMs: RECORD_SECONDS * 1000 });
+
+describe('reference Jamulus 3.9.1: server + two headless clients', () => {
+  test('OPUS (128) clients on a normal server: names, client lists, 240 Hz from A at B with no dropouts', { timeout: SESSION_TIMEOUT }, async (t) => {
     await sineFromAHeardAtB('ref-128', 128, false, t);
   });
 
-  test('OPUS64 clients on a -F fast-update server: names, client lists, 240 Hz from A at B with no dropouts', async (t) => {
+  test('OPUS64 clients on a -F fast-update server: names, client lists, 240 Hz from A at B with no dropouts', { timeout: SESSION_TIMEOUT }, async (t) => {
     await sineFromAHeardAtB('ref-64F', 64, true, t);
   });
 });
@@ -106,7 +108,7 @@ function transportProps(log: readonly RelayedDatagram[]): Props[] {
     });
 }
 
-describe('reference Jamulus 3.9.1 client: what each configuration puts on the wire', { timeout: 120_000 }, () => {
+describe('reference Jamulus 3.9.1 client: what each configuration puts on the wire', () => {
   const g = new ProcessGroup('ref-wire');
   after(() => g.stopAll());
 
@@ -118,7 +120,7 @@ describe('reference Jamulus 3.9.1 client: what each configuration puts on the wi
     [64, 'low', 'mono-stereo', 3, 24, 2, 750],
   ];
   for (const [frames, quality, channels, codec, coded, nch, rate] of cases) {
-    test(`${frames}-sample JACK period, ${quality}, ${channels} → codec ${codec}, ${coded}+1 bytes, ${rate}/s`, async (t) => {
+    test(`${frames}-sample JACK period, ${quality}, ${channels} → codec ${codec}, ${coded}+1 bytes, ${rate}/s`, { timeout: quietWindowsTimeout({ otherMs: 40_000, windowMs: 2500 }) }, async (t) => {
       const server = await startJamulusServer(g);
       const jack = await startJackd(g, { frames });
       const relay = await UdpRelay.open(server.port);

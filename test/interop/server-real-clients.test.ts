@@ -6,7 +6,7 @@ import { ProcessGroup } from '../harness/processes.js';
 import { startJackd, playSine, record, SINE_LEFT_HZ } from '../harness/jack.js';
 import { startJamulusClient, type JamulusClient } from '../harness/jamulus.js';
 import { readWav, dominantFrequency, toneLevelDb, describeSignal } from '../harness/audio-analysis.js';
-import { listenUntilJudged } from '../harness/listening.js';
+import { listenUntilJudged, quietWindowsTimeout } from '../harness/listening.js';
 import { UdpRelay } from '../harness/udp-peer.js';
 import { decodeMessage, parseFrame } from '../../appliance/src/protocol/index.js';
 import { startRiffboxServer } from './support/riffbox-server.js';
@@ -103,16 +103,19 @@ async function mixedSession(label: string, fastUpdate: boolean, framesA: 64 | 12
   }
 }
 
-describe('riffbox server with real Jamulus 3.9.1 clients', { timeout: 150_000 }, () => {
-  test('normal (128) server: an OPUS64 client and an OPUS client — names, lists, levels, chat, 240 Hz without dropouts', async (t) => {
+/** Two clients, names, levels and chat before the windows; each window records B and A (0.7 s apart). */
+const MIXED_SESSION_TIMEOUT = quietWindowsTimeout({ otherMs: 60_000, windowMs: RECORD_SECONDS * 1000 + 700 });
+
+describe('riffbox server with real Jamulus 3.9.1 clients', () => {
+  test('normal (128) server: an OPUS64 client and an OPUS client — names, lists, levels, chat, 240 Hz without dropouts', { timeout: MIXED_SESSION_TIMEOUT }, async (t) => {
     await mixedSession('rb-128', false, 64, 128, t);
   });
 
-  test('fast-update (64) server: an OPUS client and an OPUS64 client — names, lists, levels, chat, 240 Hz without dropouts', async (t) => {
+  test('fast-update (64) server: an OPUS client and an OPUS64 client — names, lists, levels, chat, 240 Hz without dropouts', { timeout: MIXED_SESSION_TIMEOUT }, async (t) => {
     await mixedSession('rb-64F', true, 128, 64, t);
   });
 
-  test('the welcome message reaches a newly connected client, with the reference prefix, and is ACKed', async () => {
+  test('the welcome message reaches a newly connected client, with the reference prefix, and is ACKed', { timeout: 60_000 }, async () => {
     const g = new ProcessGroup('rb-welcome');
     let relay: UdpRelay | undefined;
     try {
@@ -147,7 +150,7 @@ describe('riffbox server with real Jamulus 3.9.1 clients', { timeout: 150_000 },
     }
   });
 
-  test("B setting A's gain to 0 silences A in B's mix, and back to 1 brings it back", async (t) => {
+  test("B setting A's gain to 0 silences A in B's mix, and back to 1 brings it back", { timeout: 90_000 }, async (t) => {
     const g = new ProcessGroup('rb-gain');
     try {
       const server = await startRiffboxServer(g);
@@ -191,7 +194,8 @@ describe('riffbox server with real Jamulus 3.9.1 clients', { timeout: 150_000 },
     }
   });
 
-  test('--max-clients 1: a second client is refused as server full; the slot frees on disconnect and on time-out', async (t) => {
+  // 30 s of it is the reference time-out being waited out.
+  test('--max-clients 1: a second client is refused as server full; the slot frees on disconnect and on time-out', { timeout: 90_000 }, async (t) => {
     const g = new ProcessGroup('rb-full');
     const probes: ProbeClient[] = [];
     try {
