@@ -1,8 +1,11 @@
 // CPU of the riffbox client against Debian's Jamulus headless client, each connected to the same Debian
 // Jamulus server with the same frame size (128), quality (normal) and channels (mono), each playing a
 // sine from its own dummy jackd (riffbox through ALSA's jack plugin, Jamulus through JACK directly).
+// Both jackd servers run at the measured frame size, as each client's own audio server would; until
+// 2026-11-29 riffbox's ran at 64 for 128-sample periods, which woke the plugin's threads twice per
+// period, cost ≈ 2.3 % of a core more and caused xruns (--riff-jack-frames 64 reproduces that).
 // CPU = utime+stime of the client process from /proc/PID/stat over a measured window, per wall second.
-// Run: npm run bench:client   (options: --seconds N, --frames 64|128)
+// Run: npm run bench:client   (options: --seconds N, --frames 64|128, --riff-jack-frames 64|128, --manual-jitter)
 // Last line: client_cpu_ratio=X (riffbox ÷ Jamulus; target ≤ 1.0).
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -66,7 +69,7 @@ function threadReport(pid: number, before: Map<string, number>, after: Map<strin
 async function main(): Promise<void> {
   const group = new ProcessGroup('client-bench');
   try {
-    const jackRiff = await startJackd(group, { frames: 64 });
+    const jackRiff = await startJackd(group, { frames: arg('riff-jack-frames', FRAMES) === 64 ? 64 : 128 });
     const jackJam = await startJackd(group, { frames: FRAMES });
     const server = await startJamulusServer(group, { fastUpdate: FRAMES === 64 });
     const jam = await startJamulusClient(group, { server: server.address, jack: jackJam, frames: FRAMES, name: 'JamBench', quality: 'normal', channels: 'mono', jitterBuffer: MANUAL_JITTER ? 6 : 'auto' });
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
     const s = await riff.rpc.call<ClientStats>('riffbox/getStats');
     if (s.state !== 'connected') throw new Error(`riffbox client not connected at the end: ${JSON.stringify(s)}`);
 
-    console.log(`frames ${FRAMES}, quality normal, mono, jitter ${MANUAL_JITTER ? 'manual 6' : 'auto'}, ${wall.toFixed(1)} s measured, same Debian Jamulus 3.9.1 server`);
+    console.log(`frames ${FRAMES}, quality normal, mono, jitter ${MANUAL_JITTER ? 'manual 6' : 'auto'}, jackd periods: riffbox ${jackRiff.frames}, jamulus ${jackJam.frames}; ${wall.toFixed(1)} s measured, same Debian Jamulus 3.9.1 server`);
     console.log(`riffbox client: ${(riffCpu * 100).toFixed(2)} % of a core (CPU s per wall s ${riffCpu.toFixed(4)})`);
     console.log(`jamulus client: ${(jamCpu * 100).toFixed(2)} % of a core (CPU s per wall s ${jamCpu.toFixed(4)})`);
     console.log(
