@@ -24,7 +24,9 @@ describe('riffbox client with a Debian Jamulus server', () => {
 
   before(async () => {
     group = new ProcessGroup('client-jamulus');
-    const jackRiff: Jack = await startJackd(group, { frames: 64 });
+    // The device's JACK period matches riffbox's 128-sample ALSA period, as a USB interface's would: at 64 the
+    // jack plugin hands each ALSA period over in two halves, and xruns rose (bench:client, 11 in 15 s → 0).
+    const jackRiff: Jack = await startJackd(group, { frames: 128 });
     const jackReal: Jack = await startJackd(group, { frames: 128 });
     server = await startJamulusServer(group, { jsonrpc: true });
     real = await startJamulusClient(group, { server: server.address, jack: jackReal, name: 'RealJam', muteMyOwn: true });
