@@ -342,7 +342,9 @@ describe('AlsaDuplex on a device with no clock of its own', () => {
   // ALSA's `null` PCM hands over periods as fast as they are read. Unpaced, the SCHED_FIFO ALSA thread spun
   // on a core (296 million "captured" periods in a minute) and starved the JS loop, which then answered the
   // admin's JSON-RPC calls after about a second.
-  test("ALSA's null PCM is paced by the system clock: real-time periods, little CPU", async () => {
+  // Never spinning (at most 1.2x real time, under 30 % of a core) is checked in every window. Keeping up
+  // (at least 0.8x, JS missing nothing) needs the host to leave the VM alone: judged in quiet windows.
+  test("ALSA's null PCM is paced by the system clock: real-time periods, little CPU", async (t) => {
     // The jack tests above point ALSA_CONFIG_PATH at a file their group has removed by now.
     const savedConfigPath = process.env.ALSA_CONFIG_PATH;
     delete process.env.ALSA_CONFIG_PATH;
@@ -351,23 +353,35 @@ describe('AlsaDuplex on a device with no clock of its own', () => {
     try {
       await waitForState(duplex, 'running', 3000);
       await new Promise((r) => setTimeout(r, 200));
-      const before = duplex.stats();
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      let read = 0;
-      while (performance.now() - t0 < 1000) {
-        while (duplex.readCapture(out)) read++;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      const after = duplex.stats();
-      const periods = after.capturedPeriods - before.capturedPeriods;
-      const cpuShare = (cpu.user + cpu.system) / 1e6 / seconds;
-      assert.equal(after.paced, true, JSON.stringify(after));
-      assert.ok(periods > 375 * seconds * 0.8 && periods < 375 * seconds * 1.2, `${periods} periods of 128 frames in ${seconds.toFixed(2)} s (375/s expected)`);
-      assert.ok(read >= periods - 8, `JS read ${read} of ${periods}`);
-      assert.ok(cpuShare < 0.3, `the process used ${(cpuShare * 100).toFixed(0)} % of a core`);
+      await judgeInQuietWindows({
+        t,
+        window: async () => {
+          while (duplex.readCapture(out)) {
+            // drained
+          }
+          const before = duplex.stats();
+          const cpu0 = process.cpuUsage();
+          const t0 = performance.now();
+          let read = 0;
+          while (performance.now() - t0 < 1000) {
+            while (duplex.readCapture(out)) read++;
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          const seconds = (performance.now() - t0) / 1000;
+          const cpu = process.cpuUsage(cpu0);
+          const after = duplex.stats();
+          const periods = after.capturedPeriods - before.capturedPeriods;
+          const cpuShare = (cpu.user + cpu.system) / 1e6 / seconds;
+          const summary = `${periods} periods of 128 frames in ${seconds.toFixed(2)} s (375/s expected), JS read ${read}, ${(cpuShare * 100).toFixed(0)} % of a core`;
+          assert.equal(after.paced, true, JSON.stringify(after));
+          assert.ok(periods < 375 * seconds * 1.2, `${summary}: faster than real time`);
+          assert.ok(cpuShare < 0.3, `${summary}: too much CPU`);
+          const problems: string[] = [];
+          if (!(periods > 375 * seconds * 0.8)) problems.push(`${summary}: slower than real time`);
+          if (!(read >= periods - 8)) problems.push(`${summary}: JS missed periods`);
+          return { problems, summaries: [summary] };
+        },
+      });
     } finally {
       duplex.close();
       if (savedConfigPath !== undefined) process.env.ALSA_CONFIG_PATH = savedConfigPath;
