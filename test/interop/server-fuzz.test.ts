@@ -75,7 +75,8 @@ function mutate(seeds: readonly Uint8Array[], rnd: () => number): Uint8Array {
 }
 
 // A fuzz round outlasts its 10 s recording when the host is slow to send 100k datagrams.
-const FUZZ_TIMEOUT = quietWindowsTimeout({ otherMs: 60_000, windowMs: 20_000, maxWindows: 3 });
+const FUZZ_ROUNDS = 3;
+const FUZZ_TIMEOUT = quietWindowsTimeout({ otherMs: 60_000, windowMs: 20_000, maxWindows: FUZZ_ROUNDS });
 
 describe('riffbox server under hostile input', () => {
   test(`${DATAGRAMS / 1000}k mutated datagrams while a real client plays: audio keeps flowing, drops are counted, memory stays bounded`, { timeout: FUZZ_TIMEOUT }, async (t) => {
@@ -105,7 +106,7 @@ describe('riffbox server under hostile input', () => {
       const verdict = await listenUntilJudged({
         t,
         jacks: [jack],
-        maxWindows: 3,
+        maxWindows: FUZZ_ROUNDS,
         record: async (attempt) => {
           const recording = record(g, jack, [a.outputs.left], 10, g.path(`alice-during-fuzz-${attempt}.wav`));
           const t0 = Date.now();
