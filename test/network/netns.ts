@@ -30,6 +30,14 @@ export const ADDR = Object.freeze({
   silentHost: '203.0.113.20',
   friendLan: '10.77.0.1',
   friend: '10.77.0.2',
+  /**
+   * A home router WAN address miniupnpd accepts: it refuses to map from reserved ranges, the
+   * documentation ones (203.0.113.0/24) included. It exists only inside the test's namespaces, on the
+   * same "Internet" bridge, reached through on-link routes.
+   */
+  mappableWan: '11.77.0.1',
+  /** A home router behind the provider's carrier-grade NAT (RFC 6598 shared space). */
+  cgnatWan: '100.64.77.1',
 });
 
 export type Role = 'home' | 'hrouter' | 'inet' | 'frouter' | 'friend';
@@ -105,20 +113,25 @@ export interface HomeNetworkOptions {
    * the system resolver finds the directory by name without any DNS server.
    */
   hosts?: Partial<Record<Role, string>>;
+  /** The home router's WAN address (default ADDR.homeWan); another subnet than 203.0.113.0/24 is routed on-link. */
+  homeWan?: string;
 }
 
 export class HomeNetwork {
   readonly ns: Readonly<Record<Role, string>>;
   readonly udpTimeoutS: number;
+  /** The home router's public (WAN) address: what friends type. */
+  readonly homeWan: string;
   private destroyed = false;
 
-  private constructor(tag: string, udpTimeoutS: number) {
+  private constructor(tag: string, udpTimeoutS: number, homeWan: string) {
     this.ns = Object.freeze(Object.fromEntries(ROLES.map((r) => [r, `${NS_PREFIX}${process.pid}-${tag}-${r}`])) as Record<Role, string>);
     this.udpTimeoutS = udpTimeoutS;
+    this.homeWan = homeWan;
   }
 
   static async build(opts: HomeNetworkOptions = {}): Promise<HomeNetwork> {
-    const net = new HomeNetwork(randomBytes(3).toString('hex'), opts.udpTimeoutS ?? 30);
+    const net = new HomeNetwork(randomBytes(3).toString('hex'), opts.udpTimeoutS ?? 30, opts.homeWan ?? ADDR.homeWan);
     try {
       // No DNS server exists in this network: point the box's resolver at nothing so that unknown names
       // fail at once (ECONNREFUSED) instead of after the host resolver's time-outs.
@@ -179,11 +192,18 @@ export class HomeNetwork {
     await iface('home', 'eth0', `${ADDR.box}/24`);
     await this.ip('home', 'route', 'add', 'default', 'via', ADDR.homeLan);
     await iface('hrouter', 'lan0', `${ADDR.homeLan}/24`);
-    await iface('hrouter', 'wan0', `${ADDR.homeWan}/24`);
+    await iface('hrouter', 'wan0', `${this.homeWan}/24`);
     await iface('frouter', 'lan0', `${ADDR.friendLan}/24`);
     await iface('frouter', 'wan0', `${ADDR.friendWan}/24`);
     await iface('friend', 'eth0', `${ADDR.friend}/24`);
     await this.ip('friend', 'route', 'add', 'default', 'via', ADDR.friendLan);
+    if (!this.homeWan.startsWith('203.0.113.')) {
+      // One Ethernet segment, two subnets: each side reaches the other on-link.
+      const homeNet = `${this.homeWan.split('.').slice(0, 3).join('.')}.0/24`;
+      await this.ip('hrouter', 'route', 'add', '203.0.113.0/24', 'dev', 'wan0', 'src', this.homeWan);
+      await this.ip('inet', 'route', 'add', homeNet, 'dev', 'br0');
+      await this.ip('frouter', 'route', 'add', homeNet, 'dev', 'wan0');
+    }
 
     for (const r of ['hrouter', 'frouter'] as const) {
       await this.exec(r, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
@@ -258,6 +278,14 @@ table ip nat {
   }
 }
 table inet filter {
+  # The chains miniupnpd (test/network/miniupnpd.ts) fills; its packaged nft_init.sh would create them
+  # but sources a file Debian does not ship. Empty, they change nothing for a router without it.
+  chain miniupnpd {
+  }
+  chain prerouting_miniupnpd {
+  }
+  chain postrouting_miniupnpd {
+  }
   chain input {
     type filter hook input priority filter; policy accept;
     iifname "wan0" ct state established,related accept
@@ -268,6 +296,15 @@ table inet filter {
     ct state established,related accept
     ct status dnat accept
     iifname "lan0" oifname "wan0" accept
+    jump miniupnpd
+  }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    jump prerouting_miniupnpd
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    jump postrouting_miniupnpd
   }
 }
 `;

@@ -7,6 +7,7 @@ import { EngineStartError } from './engine-host.js';
 import { startServerControl, type ServerControl } from './server-control.js';
 import { ServerRuntime } from './server-runtime.js';
 import { timingsFromEnv, type RegistrarTimings } from './directory-registrar.js';
+import { mapperTimingsFromEnv, type MapperTimings } from '../reach/mapper-timings.js';
 import { resolveSecretFile } from '../service-paths.js';
 
 export { engineOptionsFrom } from './server-runtime.js';
@@ -17,6 +18,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   let secretFile: string | undefined;
   let overrides: SettingsPatch = {};
   let timings: RegistrarTimings;
+  let mapperTimings: MapperTimings;
   try {
     const pre = parseServiceArgs('server', argv);
     if (pre.help) {
@@ -24,6 +26,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       return 0;
     }
     timings = timingsFromEnv(process.env.RIFFBOX_REGISTRATION_TIMINGS);
+    mapperTimings = mapperTimingsFromEnv(process.env.RIFFBOX_PORTMAP_TIMINGS);
     if (pre.db) store = SettingsStore.open(pre.db);
     const stored = store ? store.getFlat() : defaultSettings();
     // Parse again against the stored values so cross-field rules see what will actually run.
@@ -41,7 +44,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const runtime = new ServerRuntime(settings, { timings, log: (line) => console.log(`riffbox server: ${line}`) });
+  const runtime = new ServerRuntime(settings, { timings, mapperTimings, log: (line) => console.log(`riffbox server: ${line}`) });
   let port: number;
   try {
     port = await runtime.start();

@@ -108,6 +108,20 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
     return { mode: s['server.mode'], ...runtime.registrar.snapshot() };
   });
 
+  /**
+   * `riffbox/getReachability` → for each address a friend could use (`ipv4`, `ddns`, `ipv6`) a verdict
+   * (`proven` | `likely` | `not_reachable` | `unknown`), a reason code and the owner's next step
+   * (appliance/src/reach/reachability.ts lists them), plus the router mappings and the last hairpin
+   * probe. May take up to 2 s: it probes the box's own public address and resolves the DDNS name.
+   */
+  rpc.register('riffbox/getReachability', () => runtime.reach.report());
+
+  /** `riffbox/getPortMapping` → the router mappings only (IPv4 port, IPv6 pinhole), at once. */
+  rpc.register('riffbox/getPortMapping', () => {
+    const s = live();
+    return { mode: s['server.mode'], enabled: s['server.portMapping'], port: runtime.host.port, ...runtime.reach.mapper.snapshot() };
+  });
+
   rpc.register('riffbox/reload', async () => {
     if (!o.reloadSettings) throw new RpcError(RpcErrorCode.INVALID_REQUEST, 'riffbox/reload needs a settings database (--db)');
     let next: FlatSettings;

@@ -78,6 +78,10 @@ export const SETTINGS = {
   'server.directory': setting('Directory', directory({ default: 'any_genre_1' }), {
     reload: S, cli: { server: 'directory' }, help: 'genre directory key or a custom host[:port], used in public mode',
   }),
+  'server.portMapping': setting('Automatic port mapping', boolean(true), {
+    reload: S, cli: { server: 'port-mapping' },
+    help: 'in private mode, ask the router to open the port (UPnP IGD, NAT-PMP or PCP) and an IPv6 pinhole; off: forward the port by hand',
+  }),
   'server.publicIp': setting('Public IP', ipv4({ optional: true }), {
     reload: S, cli: { server: 'public-ip' }, help: 'the address the directory should list, when it cannot see it itself',
   }),
