@@ -91,6 +91,7 @@ export function createApp(o: AdminAppOptions): AdminApp {
   const status = statusRoutes(deps);
   app.get('/', h(status.page));
   app.get('/status/live', h(status.live));
+  app.get('/status/reach', h(status.reach));
 
   const srv = serverRoutes(deps);
   app.get('/server', h(srv.show));
@@ -101,6 +102,7 @@ export function createApp(o: AdminAppOptions): AdminApp {
   app.post('/network', h(net.save));
   app.post('/network/confirm', h(net.confirm));
   app.post('/network/revert', h(net.revert));
+  app.post('/network/portmap', h(net.savePortMapping));
 
   const ddns = ddnsRoutes(deps);
   app.get('/ddns', h(ddns.show));

@@ -1,5 +1,8 @@
 // English messages. Keys are what templates and handlers ask for; fr.ts translates the same keys.
+import { REACH_EN } from './reach.js';
+
 export const EN = {
+  ...REACH_EN,
   navStatus: 'Status', navServer: 'Server', navClient: 'Client & mix', navNetwork: 'Network', navDdns: 'Dynamic DNS', navSystem: 'System',
   logout: 'Log out', back: 'Back',
   setupTitle: 'Welcome to riffbox', setupIntro: 'Choose the admin password for this box. There is no default password; keep this one somewhere safe.',

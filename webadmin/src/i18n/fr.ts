@@ -1,7 +1,9 @@
 // French messages, same keys as en.ts, and French labels for the settings the forms show.
 import type { EN } from './en.js';
+import { REACH_FR } from './reach.js';
 
 export const FR: Readonly<Record<keyof typeof EN, string>> = {
+  ...REACH_FR,
   navStatus: 'État', navServer: 'Serveur', navClient: 'Client et mix', navNetwork: 'Réseau', navDdns: 'DNS dynamique', navSystem: 'Système',
   logout: 'Se déconnecter', back: 'Retour',
   setupTitle: 'Bienvenue sur riffbox', setupIntro: 'Choisissez le mot de passe d\'administration de ce boîtier. Il n\'y a pas de mot de passe par défaut ; gardez celui-ci en lieu sûr.',
@@ -62,6 +64,7 @@ export const FR_SETTINGS: Readonly<Record<string, readonly [string, string?]>> =
   'server.welcome': ['Message d\'accueil', 'envoyé à chaque musicien qui se connecte (HTML autorisé, comme dans Jamulus)'],
   'server.fastUpdate': ['Mise à jour rapide', 'trames de 64 échantillons pour les clients qui les gèrent (moins de latence, plus de CPU)'],
   'server.directory': ['Annuaire', 'annuaire de genre ou hôte[:port] personnalisé, utilisé en mode public'],
+  'server.portMapping': ['Ouverture automatique du port', 'en mode privé, demander au routeur d\'ouvrir le port (UPnP IGD, NAT-PMP ou PCP) et le pare-feu IPv6 ; désactivé : redirigez le port à la main'],
   'client.enabled': ['Client local (se connecter au démarrage)'], 'client.server': ['Serveur', 'hôte[:port] du serveur Jamulus à rejoindre'],
   'client.device': ['Interface audio'], 'client.name': ['Nom'], 'client.instrument': ['Instrument'], 'client.country': ['Pays'],
   'client.city': ['Ville'], 'client.skill': ['Niveau', '0 non précisé, 1 débutant, 2 intermédiaire, 3 expert'],
