@@ -19,8 +19,9 @@ function inV4(a: number, base: string, bits: number): boolean {
 
 /**
  * The kind of an address as a friend on the Internet would see it. `cgnat` is RFC 6598's shared
- * space (the provider's NAT); `private` covers RFC 1918, RFC 6333's DS-Lite B4 range and the
- * documentation ranges; IPv6 unique-local (fc00::/7) and documentation (2001:db8::/32) as well.
+ * space (the provider's NAT); `private` covers RFC 1918 and RFC 6333's DS-Lite B4 range (192.0.0.0/24),
+ * and IPv6 unique-local (fc00::/7). Documentation ranges count as public: no router reports them, and
+ * the test networks use them as their Internet.
  */
 export function addressKind(address: string): AddressKind {
   const bare = address.replace(/%.*$/, '');
@@ -30,10 +31,7 @@ export function addressKind(address: string): AddressKind {
     if (inV4(n, '127.0.0.0', 8)) return 'loopback';
     if (inV4(n, '169.254.0.0', 16)) return 'link-local';
     if (inV4(n, '100.64.0.0', 10)) return 'cgnat';
-    const privateRanges: Array<[string, number]> = [
-      ['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['192.0.0.0', 24],
-      ['192.0.2.0', 24], ['198.51.100.0', 24], ['203.0.113.0', 24], ['198.18.0.0', 15], ['0.0.0.0', 8], ['240.0.0.0', 4],
-    ];
+    const privateRanges: Array<[string, number]> = [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['192.0.0.0', 24], ['0.0.0.0', 8], ['240.0.0.0', 4]];
     return privateRanges.some(([b, bits]) => inV4(n, b, bits)) ? 'private' : 'public';
   }
   if (isIPv6(bare)) {
@@ -43,7 +41,6 @@ export function addressKind(address: string): AddressKind {
     if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return addressKind(addressText(b));
     if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return 'link-local';
     if ((b[0]! & 0xfe) === 0xfc) return 'private';
-    if (b.readUInt32BE(0) === 0x20010db8) return 'private';
     // Only 2000::/3 is global unicast.
     return (b[0]! & 0xe0) === 0x20 ? 'public' : 'private';
   }
