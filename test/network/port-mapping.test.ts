@@ -111,7 +111,7 @@ describe('automatic port mapping with miniupnpd as the home router', { skip, tim
     }
   });
 
-  test('miniupnpd restarted (its table lost): the box maps again within 30 s, by PCP\'s epoch and by UPnP\'s failing check', async (t) => {
+  test('miniupnpd restarted (its table lost): the box maps again within 30 s, by PCP\'s announcement and by UPnP\'s failing check', async (t) => {
     for (const protocol of ['pcp', 'upnp'] as const) {
       const net = await HomeNetwork.build({ homeWan: ADDR.mappableWan });
       const g = new ProcessGroup(`net-restart-${protocol}`);
@@ -121,14 +121,13 @@ describe('automatic port mapping with miniupnpd as the home router', { skip, tim
         // Production timings: the router is asked every 20 s.
         const server = await startRiffbox(g, net, { db: path });
         await waitMapped(server.rpc, 22124);
-        await upnpd.restart();
-        assert.equal(await upnpd.hasMapping(22124), false, 'the restarted router has an empty table');
         const started = Date.now();
-        const { ms } = await waitUntil('the mapping back in miniupnpd\'s table', () => upnpd.hasMapping(22124), (v) => v, 30_000);
+        // restart() empties the table (and the lease file) before miniupnpd comes back, as a reboot does.
+        await upnpd.restart();
+        await waitUntil('the mapping back in miniupnpd\'s table', async () => (await upnpd.hasMapping(22124)) && (await portMapping(server.rpc)).ipv4.remaps >= 1, (v) => v, 30_000);
         const m = await portMapping(server.rpc);
         assert.equal(m.ipv4.state, 'mapped');
-        assert.ok(m.ipv4.remaps >= 1, JSON.stringify(m.ipv4));
-        t.diagnostic(`${protocol}: mapped again ${ms} ms after the restart (${Date.now() - started} ms)`);
+        t.diagnostic(`${protocol}: mapped again ${Date.now() - started} ms after the restart began (${m.ipv4.remaps} remap)`);
       } finally {
         await g.stopAll();
         await net.destroy();

@@ -118,6 +118,20 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
     this.establish(this.gen, 'start');
   }
 
+  /**
+   * The router multicast an announcement (it restarted, or its external address changed): map again
+   * now rather than at the next check. Ignored unless it comes from the router the mapping is with.
+   */
+  routerAnnounced(from: string): void {
+    const s = this.session;
+    if (!s || this.state !== 'mapped' || s.gateway.replace(/%.*$/, '') !== from) return;
+    this.o.log(`port mapping: the router (${s.label}) announced a restart; mapping again`);
+    this.remaps++;
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    this.checkTimer = null;
+    this.establish(this.gen, 'router announced a restart');
+  }
+
   /** Resolves when the current attempt to map has finished (tests, and stop()). */
   settled(): Promise<void> {
     return (this.mapping ?? Promise.resolve()).catch(() => undefined);

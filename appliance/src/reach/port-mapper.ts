@@ -6,6 +6,7 @@ import { MappingFlow, type MappingSnapshot } from './mapping-flow.js';
 import { discoverIPv4, discoverIPv6 } from './discovery.js';
 import { globalIPv6Addresses } from './local-addresses.js';
 import type { MapperTimings } from './mapper-timings.js';
+import { AnnounceListener } from './announce-listener.js';
 
 export interface MapperTarget {
   /** Private mode with mapping switched on. */
@@ -23,8 +24,10 @@ export interface PortMappingSnapshot {
 export class PortMapper {
   readonly v4: MappingFlow;
   readonly v6: MappingFlow;
+  private readonly announcements: AnnounceListener;
 
   constructor(timings: MapperTimings, log: (line: string) => void) {
+    this.announcements = new AnnounceListener((from) => this.v4.routerAnnounced(from), log);
     this.v4 = new MappingFlow({ family: 4, timings, log, discover: () => discoverIPv4(timings.searchMs) });
     this.v6 = new MappingFlow({
       family: 6,
@@ -40,6 +43,8 @@ export class PortMapper {
 
   /** Applies a new target; resolves once mappings no longer wanted are deleted. */
   async set(t: MapperTarget): Promise<void> {
+    if (t.enabled) this.announcements.start();
+    else this.announcements.stop();
     await Promise.all([this.v4.setPort(t.enabled ? t.port : null), this.v6.setPort(t.enabled && t.ipv6 ? t.port : null)]);
   }
 
