@@ -10,8 +10,6 @@ export type MappingProtocolName = 'upnp' | 'nat-pmp' | 'pcp';
 
 export interface MiniupnpdOptions {
   protocols: readonly MappingProtocolName[];
-  /** Declared external address (ext_ip): how a router behind the provider's NAT is told its WAN address. */
-  extIp?: string;
   /** PCP's shortest lease (min_lifetime; the default 120 s would hide renewals in a short test). */
   minLifetimeS?: number;
   /** Report IGD:1 instead of IGD:2. */
@@ -57,7 +55,6 @@ function config(o: MiniupnpdOptions, leaseFile: string): string {
     'upnp_forward_chain=miniupnpd',
     'upnp_nat_chain=prerouting_miniupnpd',
     'upnp_nat_postrouting_chain=postrouting_miniupnpd',
-    ...(o.extIp ? [`ext_ip=${o.extIp}`] : []),
     ...(o.igdV1 ? ['force_igd_desc_v1=yes'] : []),
     `allow 1024-65535 ${ADDR.box.split('.').slice(0, 3).join('.')}.0/24 1024-65535`,
     'deny 0-65535 0.0.0.0/0 0-65535',

@@ -81,10 +81,15 @@ export function portMapView(a: PortMapAnswer | null, t: Translator): PortMapView
       tone = 'bad';
       lines.push(t('pmNoProtocol', { tried: m.tried.join('; ') }));
       break;
-    case 'refused':
+    case 'refused': {
       tone = 'bad';
       lines.push(t('pmRefused', { error: m.lastError ?? '' }));
+      const kind = m.externalAddress ? addressKind(m.externalAddress) : 'unspecified';
+      if (kind === 'cgnat') lines.push(t('pmCgnat', { external: m.externalAddress }));
+      else if (m.externalAddress && kind !== 'public') lines.push(t('pmDoubleNat', { external: m.externalAddress }));
+      else if (m.noPublicAddress) lines.push(t('pmNoPublicIpv4'));
       break;
+    }
     case 'failed':
       tone = 'bad';
       lines.push(t('pmFailed', { error: m.lastError ?? '' }));

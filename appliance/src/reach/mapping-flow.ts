@@ -28,6 +28,8 @@ export interface MappingSnapshot {
   /** Times the router had lost the mapping (restart) and it was made again. */
   remaps: number;
   lastError: string | null;
+  /** The router said it has no usable external (public) address. */
+  noPublicAddress: boolean;
   /** What each protocol answered in the last search for a router, e.g. "PCP: no answer". */
   tried: string[];
   nextAttemptAt: string | null;
@@ -56,6 +58,7 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
   private session: MappingSession | null = null;
   private state: MappingState = 'off';
   private externalAddress = '';
+  private noPublicAddress = false;
   private externalPort = 0;
   private lifetimeS = 0;
   private mappedAt: number | null = null;
@@ -85,6 +88,7 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
       gateway: s?.gateway ?? null,
       internalPort: this.port ?? 0,
       externalAddress: this.externalAddress,
+      noPublicAddress: this.noPublicAddress,
       externalPort: this.externalPort,
       lifetimeS: this.lifetimeS,
       mappedAt: iso(this.mappedAt),
@@ -109,6 +113,8 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
     this.renewals = 0;
     this.remaps = 0;
     this.lastError = null;
+    this.externalAddress = '';
+    this.noPublicAddress = false;
     this.tried = [];
     if (port === null) {
       this.session = null;
@@ -148,7 +154,8 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
     if (port === null) return;
     let session = this.session;
     if (!session) {
-      this.setState('discovering');
+      // A retry keeps showing why the last attempt failed until this one knows better.
+      if (this.failures === 0) this.setState('discovering');
       const d = await this.o.discover();
       if (gen !== this.gen) return;
       this.tried = d.tried;
@@ -165,6 +172,8 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
     } catch (e) {
       if (gen !== this.gen) return;
       this.lastError = (e as Error).message;
+      this.externalAddress = e instanceof RefusedError ? e.externalAddress : '';
+      this.noPublicAddress = e instanceof RefusedError && e.noPublicAddress;
       this.o.log(`port mapping (${session.label}) failed: ${this.lastError}`);
       // The next attempt searches again: the router may have been switched, or its settings changed.
       this.session = null;
@@ -179,6 +188,7 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
     const first = this.session !== session || this.state !== 'mapped';
     this.session = session;
     this.externalAddress = r.externalAddress;
+    this.noPublicAddress = r.externalAddress === '';
     this.externalPort = r.externalPort;
     this.lifetimeS = r.lifetimeS;
     const now = Date.now();

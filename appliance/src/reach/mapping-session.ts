@@ -27,7 +27,13 @@ export interface MappingSession {
 
 /** The router answered and refused (not authorised, no resources, port taken…). */
 export class RefusedError extends Error {
-  constructor(readonly protocol: string, message: string) {
+  /**
+   * @param externalAddress the router's external address when its refusal told it (a PCP answer
+   *   carries it even when the mapping failed: a CGNAT or private address explains the refusal)
+   * @param noPublicAddress the router said it has no usable external address (NAT-PMP result 3,
+   *   PCP NETWORK_FAILURE, UPnP's empty ExternalIPAddress): no public IPv4 on this line
+   */
+  constructor(readonly protocol: string, message: string, readonly externalAddress = '', readonly noPublicAddress = false) {
     super(`${protocol}: ${message}`);
     this.name = 'RefusedError';
   }

@@ -42,7 +42,7 @@ export class NatPmpSession implements MappingSession {
     const ext = await this.externalAddress();
     this.epoch.observe(ext.epoch);
     const r = await this.request(internalPort, externalPort, lifetimeS);
-    if (r.result !== 0) throw new RefusedError('NAT-PMP', natPmpResultText(r.result));
+    if (r.result !== 0) throw new RefusedError('NAT-PMP', natPmpResultText(r.result), ext.address, ext.address === '' || r.result === 3);
     const m = r as NatPmpMapping;
     this.epoch.observe(m.epoch);
     this.mapped = { internalPort };

@@ -5,6 +5,8 @@ import { exchange, type ExchangeOptions } from './gateway-exchange.js';
 import { decodePcpResponse, encodeAnnounce, encodeMap, newNonce, pcpResultText, PcpOpcode, type PcpResponse } from './pcp.js';
 import { EpochWatch, RefusedError, type MappingResult, type MappingSession } from './mapping-session.js';
 
+const PCP_NETWORK_FAILURE = 7;
+
 export class PcpSession implements MappingSession {
   readonly protocol = 'pcp' as const;
   readonly label = 'PCP';
@@ -53,7 +55,7 @@ export class PcpSession implements MappingSession {
 
   async map(internalPort: number, externalPort: number, lifetimeS: number): Promise<MappingResult> {
     const r = await this.request(internalPort, externalPort, lifetimeS);
-    if (r.result !== 0) throw new RefusedError('PCP', pcpResultText(r.result));
+    if (r.result !== 0) throw new RefusedError('PCP', pcpResultText(r.result), r.map?.externalAddress ?? '', r.result === PCP_NETWORK_FAILURE);
     this.epoch.observe(r.epoch);
     this.mapped = { internalPort, externalPort: r.map!.externalPort };
     return { externalAddress: r.map!.externalAddress, externalPort: r.map!.externalPort, lifetimeS: r.lifetimeS };

@@ -84,7 +84,8 @@ function entry(kind: ReachEntry['kind'], address: string | null, verdict: Verdic
 
 function ipv4Entry(i: ReachInputs): ReachEntry {
   const m = i.mapping.ipv4;
-  const external = m.state === 'mapped' ? m.externalAddress : i.publicIpSetting;
+  // A refusal may still tell the router's external address (PCP does): it explains the refusal.
+  const external = m.state === 'mapped' || (m.state === 'refused' && m.externalAddress) ? m.externalAddress : i.publicIpSetting;
   const externalPort = m.state === 'mapped' && m.externalPort ? m.externalPort : i.port;
   const kind = external ? addressKind(external) : 'unspecified';
   const address = external && kind === 'public' ? friendAddress(external, externalPort) : null;
@@ -113,6 +114,9 @@ function ipv4Entry(i: ReachInputs): ReachEntry {
     case 'no_protocol':
       return e('not_reachable', 'no_mapping_protocol', 'forward_manually', p);
     case 'refused':
+      if (m.externalAddress && kind === 'cgnat') return e('not_reachable', 'cgnat', 'public_mode_or_ipv6', p);
+      if (m.externalAddress && kind !== 'public') return e('not_reachable', 'double_nat', 'public_mode_or_ipv6', p);
+      if (m.noPublicAddress) return e('not_reachable', 'no_public_ipv4', 'public_mode_or_ipv6', p);
       return e('not_reachable', 'mapping_refused', 'enable_mapping_on_router', p);
     case 'failed':
       return e('unknown', 'mapping_failed', 'forward_manually', p);

@@ -75,7 +75,9 @@ export class UpnpSession implements MappingSession {
       } else if (e.code === CONFLICT) {
         throw new RefusedError(this.label, `UDP port ${externalPort} is already forwarded to another device`);
       } else if (e.code !== 0) {
-        throw new RefusedError(this.label, e.message);
+        // An IGD answers an empty ExternalIPAddress when it has none (WANIPConnection:2 §2.3.13).
+        const external = await this.externalAddress().catch(() => null);
+        throw new RefusedError(this.label, e.message, external ?? '', external === '');
       } else throw e;
     }
     this.mapped = { internalPort, externalPort, internalClient };
