@@ -5,7 +5,7 @@
 import { parseServiceArgs, usage, applyOverrides, CliUsageError, type ServiceArgs } from '../settings/cli-overrides.js';
 import { defaultSettings, type FlatSettings } from '../settings/schema.js';
 import { SettingsStore } from '../settings/store.js';
-import { resolveSecretFile } from '../service-paths.js';
+import { controlSocketPath, resolveSecretFile } from '../service-paths.js';
 import { ClientEngineHost } from './engine-host.js';
 import { engineOptionsFrom } from './client-options.js';
 import { startClientControl, type ClientControl } from './client-control.js';
@@ -25,8 +25,10 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   let store: SettingsStore | null = null;
   let args: ServiceArgs;
   let secretFile: string | undefined;
+  let db: string | undefined;
   try {
     const pre = parseServiceArgs('client', argv);
+    db = pre.db;
     if (pre.help) {
       console.log(usage('client'));
       return 0;
@@ -117,6 +119,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         mix: settings['client.mix'],
         device: () => settings['client.device'],
         port: settings['client.jsonrpcPort'],
+        socketPath: db === undefined ? undefined : controlSocketPath(db, 'client'),
         secretFile,
         reload,
       });
