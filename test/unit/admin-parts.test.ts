@@ -14,7 +14,7 @@ import { parseMultipart } from '../../webadmin/src/multipart.js';
 import { EN } from '../../webadmin/src/i18n/en.js';
 import { FR } from '../../webadmin/src/i18n/fr.js';
 
-const PATHS = { cache: '/var/cache/ddclient/ddclient.cache', webv4: 'https://api.ipify.org/' };
+const PATHS = { cache: '/var/cache/ddclient/ddclient.cache', webv4: 'https://api.ipify.org/', ifv6: 'eth0' };
 const s = (patch: SettingsPatch): FlatSettings => ({ ...defaultSettings(), 'ddns.enabled': true, ...patch }) as FlatSettings;
 
 test('ddclient.conf for each provider', () => {
@@ -33,6 +33,15 @@ test('ddclient.conf for each provider', () => {
   const wan = renderDdclientConf(s({ 'ddns.provider': 'dyndns2', 'ddns.server': 'members.dyndns.org', 'ddns.host': 'h.example.org', 'ddns.username': 'u', 'ddns.password': 'p' }), PATHS)!;
   assert.match(wan, /ssl=yes, server=members\.dyndns\.org/);
   assert.throws(() => renderDdclientConf(s({ 'ddns.provider': 'noip', 'ddns.host': 'a.ddns.net', 'ddns.username': 'me#x', 'ddns.password': 'p' }), PATHS), DdclientConfigError);
+  assert.doesNotMatch(duck, /usev6/, 'IPv4 only by default');
+});
+
+test('ddclient.conf publishes the AAAA record from the box\'s own interface, with or without IPv4', () => {
+  const both = renderDdclientConf(s({ 'ddns.provider': 'duckdns', 'ddns.host': 'band.duckdns.org', 'ddns.token': 'tok', 'ddns.addresses': 'ipv4+ipv6' }), PATHS)!;
+  assert.match(both, /^usev4=webv4\nwebv4=https:\/\/api\.ipify\.org\/\nusev6=ifv6\nifv6=eth0$/m);
+  const v6 = renderDdclientConf(s({ 'ddns.provider': 'duckdns', 'ddns.host': 'band.duckdns.org', 'ddns.token': 'tok', 'ddns.addresses': 'ipv6' }), PATHS)!;
+  assert.match(v6, /^usev4=disabled\nusev6=ifv6\nifv6=eth0$/m);
+  assert.doesNotMatch(v6, /webv4/);
 });
 
 test('ddclient cache, 3.10 and 3.11 styles', () => {

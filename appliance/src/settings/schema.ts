@@ -146,6 +146,9 @@ export const SETTINGS = {
   'ddns.password': setting('Password', text({ maxLength: 256, default: '', secret: true }), { reload: ['ddns'], secret: true }),
   'ddns.token': setting('Token', text({ maxLength: 256, default: '', secret: true }), { reload: ['ddns'], secret: true }),
   'ddns.zone': setting('Zone', dnsName({ default: '' }), { reload: ['ddns'], help: 'Cloudflare only' }),
+  'ddns.addresses': setting('Publish', choice(['ipv4', 'ipv4+ipv6', 'ipv6'] as const, 'ipv4', {
+    ipv4: 'IPv4 (A record)', 'ipv4+ipv6': 'IPv4 and IPv6 (A and AAAA records)', ipv6: 'IPv6 only (AAAA record)',
+  }), { reload: ['ddns'], help: 'IPv6 only for a line without a public IPv4 address of its own (DS-Lite, carrier-grade NAT)' }),
 
   // ---- system (issue 5) ----
   'system.hostname': setting('Host name', hostLabel({ default: 'riffbox' }), { reload: ['hostname'], help: 'the box answers as NAME.local' }),

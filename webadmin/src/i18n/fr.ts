@@ -81,5 +81,6 @@ export const FR_SETTINGS: Readonly<Record<string, readonly [string, string?]>> =
   'ddns.enabled': ['DNS dynamique'], 'ddns.provider': ['Fournisseur'], 'ddns.server': ['Serveur de mise à jour', 'dyndns2 uniquement'],
   'ddns.host': ['Nom d\'hôte'], 'ddns.username': ['Identifiant'], 'ddns.password': ['Mot de passe'], 'ddns.token': ['Jeton'],
   'ddns.zone': ['Zone', 'Cloudflare uniquement'],
+  'ddns.addresses': ['Publier', 'IPv6 seule pour une ligne sans adresse IPv4 publique à elle (DS-Lite, CGNAT)'],
   'system.hostname': ['Nom d\'hôte', 'le boîtier répond au nom NOM.local'], 'system.language': ['Langue'],
 };
