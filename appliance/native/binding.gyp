@@ -19,7 +19,8 @@
         "src/alsa_duplex.cc",
         "src/alsa_devices.cc",
         "src/clock.cc",
-        "src/udp_socket.cc"
+        "src/udp_socket.cc",
+        "src/peer_table.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
 export type WorkerToHost<Ev> =
-  | { type: 'ready'; port: number }
+  | { type: 'ready'; port: number; family?: 4 | 6 }
   | { type: 'failed'; code: string; message: string }
   | { type: 'result'; id: number; value?: unknown; error?: string }
   | { type: 'event'; payload: Ev };
@@ -29,6 +29,8 @@ export class WorkerBridge<Ev, Req extends { method: string; args: unknown[] }> e
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   /** The UDP port the engine bound (from its ready message). */
   port = 0;
+  /** 6 when its socket is dual-stack IPv6 (IPv4 peers too), 4 when IPv4 only. */
+  family: 4 | 6 = 4;
 
   /**
    * @param label names the engine in errors and logs ("server engine")
@@ -49,6 +51,7 @@ export class WorkerBridge<Ev, Req extends { method: string; args: unknown[] }> e
         switch (m.type) {
           case 'ready':
             this.port = m.port;
+            this.family = m.family ?? 4;
             resolve(m.port);
             return;
           case 'failed':

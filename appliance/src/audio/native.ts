@@ -103,6 +103,8 @@ export interface NativeUdpStats {
   /** The part of sendErrors that were EAGAIN/ENOBUFS (send buffer full). */
   sendBufferFull: number;
   queueFull: number;
+  /** IPv6 datagrams dropped because every peer id was in use (a flood of spoofed sources). */
+  peerTableFull: number;
   /** e.g. 'sendto: EACCES (Permission denied)'; null until an error happens. */
   lastError: string | null;
   lastErrorCode: string | null;
@@ -121,6 +123,8 @@ export interface NativeUdpSocket {
   readonly sendBufferBytes: number;
   /** Whether IP_TOS 128 (DSCP CS4) was accepted. */
   readonly dscp: boolean;
+  /** 6 when bound to an IPv6 address ("::": dual-stack, IPv4 peers too), else 4. */
+  readonly family: 4 | 6;
   readonly recvData: Uint8Array;
   readonly recvLengths: Int32Array;
   readonly recvAddrs: Uint32Array;
@@ -139,6 +143,14 @@ export interface NativeUdpSocket {
   sleepUntil(deadlineNs: number, wakeOnReadable: boolean): boolean;
   stats(): NativeUdpStats;
   close(): void;
+  /**
+   * The uint32 a peer is known by: an IPv4 address as itself (host order), an IPv6 one as an id in
+   * 1…4096 (0.0.0.0/8, which no IPv4 datagram comes from), pinned so it stays valid. Throws
+   * TypeError for a text that is no address, or an IPv6 address on an IPv4 socket.
+   */
+  peerId(address: string): number;
+  /** The text of a peer: '203.0.113.7' or '2001:db8::7'; null for an unknown IPv6 id. */
+  peerAddress(addr: number): string | null;
 }
 
 export interface NativeAddon {

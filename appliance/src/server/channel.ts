@@ -16,7 +16,7 @@ import { FadeIn } from '../audio/fade-in.js';
 import { LevelMeter } from '../audio/level-meter.js';
 import { OpusCustomDecoder, OpusCustomEncoder } from '../audio/opus-codec.js';
 import { CHANNEL_TIMEOUT_SAMPLES } from './server-facts.js';
-import { uintToIpv4 } from '../net/udp-socket.js';
+import { endpointText } from '../net/udp-socket.js';
 
 const OUT_RING = 4;
 
@@ -119,10 +119,12 @@ export class ChannelAudio {
 
 export class Channel {
   readonly id: number;
-  /** IPv4 as a host-order number, as the socket reports it. */
+  /** The peer as the socket reports it: IPv4 as a host-order number, IPv6 as the socket's peer id. */
   readonly addr: number;
-  /** Dotted quad, for people and JSON-RPC. */
+  /** The address as text ('203.0.113.7', '2001:db8::7'), for people and JSON-RPC. */
   readonly address: string;
+  /** "203.0.113.7:22134" or "[2001:db8::7]:22134". */
+  readonly endpoint: string;
   readonly port: number;
   readonly key: number;
   readonly link: ProtocolLink;
@@ -142,10 +144,11 @@ export class Channel {
   wrongSizePackets = 0;
   underruns = 0;
 
-  constructor(id: number, addr: number, port: number, link: (ch: Channel) => ProtocolLink) {
+  constructor(id: number, addr: number, address: string, port: number, link: (ch: Channel) => ProtocolLink) {
     this.id = id;
     this.addr = addr;
-    this.address = uintToIpv4(addr);
+    this.address = address;
+    this.endpoint = endpointText(address, port);
     this.port = port;
     this.key = channelKey(addr, port);
     this.auto = new JitterAutoSize(128, false);

@@ -24,9 +24,18 @@ if (!port) throw new Error('engine-worker.ts must run in a worker thread');
 const post = (m: WorkerToHost): void => port.postMessage(m);
 const options = workerData as ServerEngineOptions;
 
+const open = (address: string): NativeUdpSocket =>
+  new NativeUdpSocket({ port: options.port, address, recvBufferBytes: 1 << 20, sendBufferBytes: 1 << 20 });
 let socket: NativeUdpSocket;
 try {
-  socket = new NativeUdpSocket({ port: options.port, address: options.bindAddress, recvBufferBytes: 1 << 20, sendBufferBytes: 1 << 20 });
+  try {
+    socket = open(options.bindAddress);
+  } catch (e) {
+    // "::" on a kernel without IPv6 (ipv6.disable=1): serve IPv4 as before.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (options.bindAddress !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw e;
+    socket = open('0.0.0.0');
+  }
 } catch (e) {
   const err = e as NodeJS.ErrnoException;
   post({ type: 'failed', code: err.code ?? 'ERROR', message: err.message });
@@ -36,7 +45,7 @@ try {
 const engine = new ServerEngine(options, (e) => post({ type: 'event', payload: e }), socket);
 engine.nowNs = monotonicNowNs;
 engine.setPort(socket.port, native.setThreadRealtime(ENGINE_PRIORITY));
-post({ type: 'ready', port: socket.port });
+post({ type: 'ready', port: socket.port, family: socket.family });
 
 function handle(req: EngineRequest): unknown {
   switch (req.method) {

@@ -14,7 +14,8 @@ import { DEFAULT_MAPPER_TIMINGS, type MapperTimings } from '../reach/mapper-timi
 export function engineOptionsFrom(s: FlatSettings): ServerEngineOptions {
   return {
     port: s['server.port'],
-    bindAddress: '0.0.0.0',
+    // Dual-stack: IPv6 friends and IPv4 ones on one socket (the worker falls back to IPv4 without IPv6).
+    bindAddress: '::',
     maxClients: s['server.maxClients'],
     fastUpdate: s['server.fastUpdate'],
     name: s['server.name'],
@@ -72,7 +73,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
       timings: opts.mapperTimings ?? DEFAULT_MAPPER_TIMINGS,
       log: opts.log ?? (() => undefined),
       registration: () => this.registrar.snapshot(),
-      serverListensIPv6: () => false,
+      serverListensIPv6: () => this.host.family === 6,
     });
   }
 
