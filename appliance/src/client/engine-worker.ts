@@ -27,14 +27,24 @@ let engine: ClientEngine;
 try {
   // Slots as long as the longest datagram a Jamulus peer sends (an unsplit client list); one server
   // means few datagrams per turn, so small batches and a short send queue suffice.
-  socket = new NativeUdpSocket({
-    port: 0,
-    recvBufferBytes: 1 << 18,
-    sendBufferBytes: 1 << 18,
-    maxBatch: 8,
-    slotBytes: MAX_DATAGRAM_BYTES,
-    sendQueueLength: 16,
-  });
+  const open = (address: string): NativeUdpSocket =>
+    new NativeUdpSocket({
+      port: 0,
+      address,
+      recvBufferBytes: 1 << 18,
+      sendBufferBytes: 1 << 18,
+      maxBatch: 8,
+      slotBytes: MAX_DATAGRAM_BYTES,
+      sendQueueLength: 16,
+    });
+  try {
+    // Dual-stack, so the server may be IPv4 or IPv6.
+    socket = open('::');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw e;
+    socket = open('0.0.0.0');
+  }
   engine = new ClientEngine(workerData as ClientEngineOptions, (e) => post({ type: 'event', payload: e }), socket);
   engine.start();
   socket.flush();

@@ -17,7 +17,7 @@ import {
 import { AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
 import { overallDelayMs } from '../audio/overall-delay.js';
 import { tickPeriodNs } from '../audio/tick-timer.js';
-import { ipv4ToUint, monotonicNowNs, type NativeUdpSocket } from '../net/udp-socket.js';
+import { endpointText, monotonicNowNs, type NativeUdpSocket } from '../net/udp-socket.js';
 import type { InputSelection } from '../audio/alsa-device.js';
 import { ClientAudio, clientFormat } from './client-audio.js';
 import { ClientDevice } from './client-device.js';
@@ -392,7 +392,7 @@ export class ClientEngine {
     return {
       state: this.state,
       server: this.state === 'disconnected' ? null : (this.server?.label ?? this.opts.server),
-      serverAddress: this.serverIp && this.server ? `${this.serverIp}:${this.server.port}` : null,
+      serverAddress: this.serverIp && this.server ? endpointText(this.serverIp, this.server.port) : null,
       ownChannelId: this.ownId,
       serverVersion: this.serverVersion,
       pingMs: this.state === 'connected' ? this.pingMs : null,
@@ -698,8 +698,16 @@ export class ClientEngine {
   /** The server's address is known: reset everything per-session and announce the format. */
   private beginAttempt(attempt: number, ip: string): void {
     if (attempt !== this.attempt || this.state !== 'connecting') return;
+    let addr: number;
+    try {
+      // IPv4 as itself; IPv6 as the socket's pinned peer id (a dual-stack socket is needed).
+      addr = this.socket.peerId(ip);
+    } catch (e) {
+      this.lose(`cannot reach ${ip}: ${(e as Error).message}`);
+      return;
+    }
     this.serverIp = ip;
-    this.serverAddr = ipv4ToUint(ip);
+    this.serverAddr = addr;
     this.serverPort = this.server!.port;
     this.formerServer = null;
     this.link.reset();
