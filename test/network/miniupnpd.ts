@@ -24,7 +24,7 @@ export interface Miniupnpd {
   rules(): Promise<string[]>;
   /** True while a UDP mapping to the box's `port` is in miniupnpd's table. */
   hasMapping(port: number): Promise<boolean>;
-  /** IPv6 pinhole rules (filter chain `miniupnpd`). */
+  /** IPv6 pinhole rules (filter chain `miniupnpd`, matching the IPv6 destination address). */
   pinholes(): Promise<string[]>;
   leases(): string;
   stop(): Promise<void>;
@@ -91,7 +91,7 @@ export async function startMiniupnpd(group: ProcessGroup, net: HomeNetwork, o: M
     },
     rules: () => chain('prerouting_miniupnpd'),
     hasMapping: async (port) => (await chain('prerouting_miniupnpd')).some((l) => l.includes(`dport ${port} `) && l.includes(`to ${ADDR.box}:${port}`)),
-    pinholes: () => chain('miniupnpd').then((ls) => ls.filter((l) => l.includes('ip6'))),
+    pinholes: () => chain('miniupnpd').then((ls) => ls.filter((l) => l.includes('@nh,192,128') || l.includes('ip6 daddr'))),
     leases: () => {
       try {
         return readFileSync(leaseFile, 'utf8');

@@ -40,6 +40,21 @@ export const ADDR = Object.freeze({
   cgnatWan: '100.64.77.1',
 });
 
+/**
+ * IPv6 (HomeNetworkOptions.ipv6): global unicast prefixes that exist only in the test's namespaces,
+ * routed without NAT; each router is its LAN's default router at fe80::1, as routers advertise.
+ */
+export const ADDR6 = Object.freeze({
+  box: '2a0c:77:1::2',
+  homeLan: '2a0c:77:1::1',
+  homeWan: '2a0c:77:ff::1',
+  friendWan: '2a0c:77:ff::2',
+  inet: '2a0c:77:ff::fe',
+  friendLan: '2a0c:77:2::1',
+  friend: '2a0c:77:2::2',
+  router: 'fe80::1',
+});
+
 export type Role = 'home' | 'hrouter' | 'inet' | 'frouter' | 'friend';
 const ROLES: readonly Role[] = ['home', 'hrouter', 'inet', 'frouter', 'friend'];
 
@@ -115,6 +130,10 @@ export interface HomeNetworkOptions {
   hosts?: Partial<Record<Role, string>>;
   /** The home router's WAN address (default ADDR.homeWan); another subnet than 203.0.113.0/24 is routed on-link. */
   homeWan?: string;
+  /** IPv6 everywhere (ADDR6). The routers' firewalls drop unsolicited inbound IPv6 like IPv4. */
+  ipv6?: boolean;
+  /** DS-Lite style: the home router has no IPv4 upstream of its own (no IPv4 address on its WAN). */
+  noIPv4Upstream?: boolean;
 }
 
 export class HomeNetwork {
@@ -124,14 +143,15 @@ export class HomeNetwork {
   readonly homeWan: string;
   private destroyed = false;
 
-  private constructor(tag: string, udpTimeoutS: number, homeWan: string) {
+  private constructor(tag: string, udpTimeoutS: number, homeWan: string, private readonly opts: HomeNetworkOptions) {
     this.ns = Object.freeze(Object.fromEntries(ROLES.map((r) => [r, `${NS_PREFIX}${process.pid}-${tag}-${r}`])) as Record<Role, string>);
     this.udpTimeoutS = udpTimeoutS;
     this.homeWan = homeWan;
   }
 
   static async build(opts: HomeNetworkOptions = {}): Promise<HomeNetwork> {
-    const net = new HomeNetwork(randomBytes(3).toString('hex'), opts.udpTimeoutS ?? 30, opts.homeWan ?? ADDR.homeWan);
+    const homeWan = opts.noIPv4Upstream ? '' : opts.homeWan ?? ADDR.homeWan;
+    const net = new HomeNetwork(randomBytes(3).toString('hex'), opts.udpTimeoutS ?? 30, homeWan, opts);
     try {
       // No DNS server exists in this network: point the box's resolver at nothing so that unknown names
       // fail at once (ECONNREFUSED) instead of after the host resolver's time-outs.
@@ -192,12 +212,13 @@ export class HomeNetwork {
     await iface('home', 'eth0', `${ADDR.box}/24`);
     await this.ip('home', 'route', 'add', 'default', 'via', ADDR.homeLan);
     await iface('hrouter', 'lan0', `${ADDR.homeLan}/24`);
-    await iface('hrouter', 'wan0', `${this.homeWan}/24`);
+    if (this.homeWan) await iface('hrouter', 'wan0', `${this.homeWan}/24`);
+    else await this.ip('hrouter', 'link', 'set', 'wan0', 'up');
     await iface('frouter', 'lan0', `${ADDR.friendLan}/24`);
     await iface('frouter', 'wan0', `${ADDR.friendWan}/24`);
     await iface('friend', 'eth0', `${ADDR.friend}/24`);
     await this.ip('friend', 'route', 'add', 'default', 'via', ADDR.friendLan);
-    if (!this.homeWan.startsWith('203.0.113.')) {
+    if (this.homeWan && !this.homeWan.startsWith('203.0.113.')) {
       // One Ethernet segment, two subnets: each side reaches the other on-link.
       const homeNet = `${this.homeWan.split('.').slice(0, 3).join('.')}.0/24`;
       await this.ip('hrouter', 'route', 'add', '203.0.113.0/24', 'dev', 'wan0', 'src', this.homeWan);
@@ -205,11 +226,32 @@ export class HomeNetwork {
       await this.ip('frouter', 'route', 'add', homeNet, 'dev', 'wan0');
     }
 
+    if (this.opts.ipv6) await this.setUpIPv6();
+
     for (const r of ['hrouter', 'frouter'] as const) {
       await this.exec(r, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
       await this.exec(r, 'nft', ['-f', '-'], routerRuleset());
       await this.setUdpTimeout(r, this.udpTimeoutS);
     }
+  }
+
+  private async setUpIPv6(): Promise<void> {
+    // nodad: the addresses are usable at once instead of after duplicate address detection.
+    const addr6 = (role: Role, dev: string, cidr: string): Promise<string> => this.ip(role, '-6', 'addr', 'add', cidr, 'dev', dev, 'nodad');
+    await addr6('home', 'eth0', `${ADDR6.box}/64`);
+    await addr6('hrouter', 'lan0', `${ADDR6.homeLan}/64`);
+    await addr6('hrouter', 'lan0', `${ADDR6.router}/64`);
+    await addr6('hrouter', 'wan0', `${ADDR6.homeWan}/64`);
+    await addr6('inet', 'br0', `${ADDR6.inet}/64`);
+    await addr6('frouter', 'wan0', `${ADDR6.friendWan}/64`);
+    await addr6('frouter', 'lan0', `${ADDR6.friendLan}/64`);
+    await addr6('frouter', 'lan0', `${ADDR6.router}/64`);
+    await addr6('friend', 'eth0', `${ADDR6.friend}/64`);
+    await this.ip('home', '-6', 'route', 'add', 'default', 'via', ADDR6.router, 'dev', 'eth0');
+    await this.ip('friend', '-6', 'route', 'add', 'default', 'via', ADDR6.router, 'dev', 'eth0');
+    await this.ip('hrouter', '-6', 'route', 'add', '2a0c:77:2::/64', 'via', ADDR6.friendWan);
+    await this.ip('frouter', '-6', 'route', 'add', '2a0c:77:1::/64', 'via', ADDR6.homeWan);
+    for (const r of ['hrouter', 'frouter'] as const) await this.exec(r, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
   }
 
   async setUdpTimeout(router: 'hrouter' | 'frouter', seconds: number): Promise<void> {
@@ -228,9 +270,10 @@ export class HomeNetwork {
     return this.exec(router, 'cat', ['/proc/net/nf_conntrack']).then((t) => t.split('\n').filter((l) => / udp /.test(l)));
   }
 
-  /** Bound UDP ports of a namespace (read from its own /proc/net/udp). */
+  /** Bound UDP ports of a namespace (read from its own /proc/net/udp and udp6). */
   async udpPorts(role: Role): Promise<Set<number>> {
-    const text = await this.exec(role, 'cat', ['/proc/net/udp']);
+    // Both tables: a dual-stack socket (riffbox on "::", Jamulus -6) is listed in udp6 only.
+    const text = await this.exec(role, 'cat', ['/proc/net/udp', '/proc/net/udp6']);
     const ports = new Set<number>();
     for (const line of text.split('\n').slice(1)) {
       const local = line.trim().split(/\s+/)[1];
@@ -289,6 +332,8 @@ table inet filter {
   chain input {
     type filter hook input priority filter; policy accept;
     iifname "wan0" ct state established,related accept
+    # IPv6 needs neighbour discovery on every link.
+    iifname "wan0" meta l4proto ipv6-icmp accept
     iifname "wan0" drop
   }
   chain forward {

@@ -205,6 +205,8 @@ export interface NsClientOptions {
   /** Jamulus JSON-RPC port inside the namespace. */
   rpcPort: number;
   timeoutMs?: number;
+  /** More Jamulus flags, e.g. ['-6'] to connect over IPv6. */
+  extraArgs?: string[];
 }
 
 function jamulusJackClients(ports: readonly string[]): Set<string> {
@@ -225,7 +227,7 @@ export async function startNsClient(group: ProcessGroup, net: HomeNetwork, o: Ns
   writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
   const before = jamulusJackClients(await listPorts(o.jack));
   const before_ports = await net.udpPorts(o.role);
-  const args = ['-n', '-j', '-i', iniPath, '-c', o.server, '-p', String(o.portBase), '--jsonrpcport', String(o.rpcPort), '--jsonrpcsecretfile', secretFile];
+  const args = ['-n', '-j', '-i', iniPath, '-c', o.server, '-p', String(o.portBase), '--jsonrpcport', String(o.rpcPort), '--jsonrpcsecretfile', secretFile, ...(o.extraArgs ?? [])];
   const proc = group.spawn(`jamulus-client-${o.role}`, ...net.command(o.role, ...maybeRt('/usr/bin/Jamulus', args)), { env: o.jack.env });
   const deadline = Date.now() + (o.timeoutMs ?? 15000);
   let jackClient: string | undefined;

@@ -55,7 +55,11 @@ export class PcpSession implements MappingSession {
 
   async map(internalPort: number, externalPort: number, lifetimeS: number): Promise<MappingResult> {
     const r = await this.request(internalPort, externalPort, lifetimeS);
-    if (r.result !== 0) throw new RefusedError('PCP', pcpResultText(r.result), r.map?.externalAddress ?? '', r.result === PCP_NETWORK_FAILURE);
+    if (r.result !== 0) {
+      // An all-zero address in a refusal means the router had none to name.
+      const ext = r.map && !/^(0\.0\.0\.0|::)$/.test(r.map.externalAddress) ? r.map.externalAddress : '';
+      throw new RefusedError('PCP', pcpResultText(r.result), ext, r.result === PCP_NETWORK_FAILURE);
+    }
     this.epoch.observe(r.epoch);
     this.mapped = { internalPort, externalPort: r.map!.externalPort };
     return { externalAddress: r.map!.externalAddress, externalPort: r.map!.externalPort, lifetimeS: r.lifetimeS };

@@ -115,7 +115,7 @@ function ipv4Entry(i: ReachInputs): ReachEntry {
       return e('not_reachable', 'no_mapping_protocol', 'forward_manually', p);
     case 'refused':
       if (m.externalAddress && kind === 'cgnat') return e('not_reachable', 'cgnat', 'public_mode_or_ipv6', p);
-      if (m.externalAddress && kind !== 'public') return e('not_reachable', 'double_nat', 'public_mode_or_ipv6', p);
+      if (m.externalAddress && (kind === 'private' || kind === 'link-local')) return e('not_reachable', 'double_nat', 'public_mode_or_ipv6', p);
       if (m.noPublicAddress) return e('not_reachable', 'no_public_ipv4', 'public_mode_or_ipv6', p);
       return e('not_reachable', 'mapping_refused', 'enable_mapping_on_router', p);
     case 'failed':
