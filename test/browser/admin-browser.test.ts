@@ -106,6 +106,11 @@ test('a musician named <b>x</b><i>y</i> on a real Jamulus client shows as litera
   assert.equal(name, HTML_NAME);
   assert.equal(await page.locator('.musicians b, .musicians i').count(), 0, 'no element made from the name');
   assert.ok((await page.locator('.musicians .meter').count()) >= 1);
+  // The reachability rows load after the page; this box's server runs with mapping off.
+  await page.waitForSelector('#reach li[data-verdict]');
+  assert.match((await page.textContent('#reach')) ?? '', /Automatic port mapping is off/);
+  const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
+  assert.ok(overflow <= 0, `/ scrolls sideways by ${overflow}px`);
   await shot('status');
 });
 
@@ -200,7 +205,10 @@ test('network and system pages render at phone width without sideways scrolling'
     await page.goto(box.adminUrl + path);
     const overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") as number;
     assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px`);
-    if (name === 'network') assert.match((await page.textContent('#forward-rule')) ?? '', new RegExp(`UDP[\\s\\S]*${box.serverPort}`));
+    if (name === 'network') {
+      assert.match((await page.textContent('#forward-rule')) ?? '', new RegExp(`UDP[\\s\\S]*${box.serverPort}`));
+      assert.match((await page.textContent('#portmap')) ?? '', /Off: forward the port by hand/);
+    }
     await shot(name);
   }
 });

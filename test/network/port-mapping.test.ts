@@ -38,6 +38,11 @@ describe('automatic port mapping with miniupnpd as the home router', { skip, tim
         assert.equal(m.ipv4.externalAddress, net.homeWan);
         assert.equal(m.ipv4.externalPort, 22124);
         assert.ok(await upnpd.hasMapping(22124), `miniupnpd's table: ${JSON.stringify(await upnpd.rules())}`);
+        if (protocol === 'upnp') {
+          // A second, independent control point sees the same mapping: miniupnpc's upnpc.
+          const listing = await net.exec('home', 'upnpc', ['-l']);
+          assert.match(listing, new RegExp(`UDP\\s+22124->${ADDR.box.replace(/\./g, '\\.')}:22124\\s+'riffbox'`), listing);
+        }
         const firstExpiry = leaseExpiry(upnpd.leases(), 22124);
         assert.ok(firstExpiry, `lease file: ${upnpd.leases()}`);
 
