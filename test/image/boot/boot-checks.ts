@@ -6,6 +6,7 @@ import type { Report } from './report.js';
 import type { Vm } from './vm.js';
 import type { BoxPorts } from './box-ports.js';
 import { crc16 } from './crc16.js';
+import type { BoxStatus } from '../../../appliance/src/control/box-status.js';
 
 const GUEST_LIB = fileURLToPath(new URL('../../../../image/lib/', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -38,10 +39,15 @@ export function udpPing(port: number, timeoutMs: number): Promise<Buffer | null>
   });
 }
 
+/** Copies one of image/lib's guest scripts into the VM, as /run/NAME. */
+export function putGuestScript(vm: Vm, name: string): Promise<void> {
+  return vm.shell.put(`${GUEST_LIB}${name}`, `/run/${name}`);
+}
+
 /** Copies one of image/lib's guest scripts into the VM and runs it with the target's node. */
-export async function runGuestScript(vm: Vm, name: string, timeoutMs: number, env = ''): Promise<{ out: string; code: number }> {
-  await vm.shell.put(`${GUEST_LIB}${name}`, `/run/${name}`);
-  return vm.shell.run(`${env} node /run/${name}`, timeoutMs);
+export async function runGuestScript(vm: Vm, name: string, timeoutMs: number, args = ''): Promise<{ out: string; code: number }> {
+  await putGuestScript(vm, name);
+  return vm.shell.run(`node /run/${name} ${args}`, timeoutMs);
 }
 
 /** One systemctl answer per unit, as { unit: answer }. */
@@ -51,10 +57,10 @@ export async function perUnit(vm: Vm, units: readonly string[], systemctlArgs: s
 }
 
 /** `riffbox status --json` run on the box: what its admin sees, through the same code path. */
-export async function boxStatus(vm: Vm): Promise<{ code: number; status: Record<string, any> | null; raw: string }> {
+export async function boxStatus(vm: Vm): Promise<{ code: number; status: BoxStatus | null; raw: string }> {
   const r = await vm.shell.run('riffbox status --json 2>&1', 30000);
   try {
-    return { code: r.code, status: JSON.parse(r.out) as Record<string, any>, raw: r.out };
+    return { code: r.code, status: JSON.parse(r.out) as BoxStatus, raw: r.out };
   } catch {
     return { code: r.code, status: null, raw: r.out };
   }
