@@ -95,8 +95,8 @@ export const SETTINGS = {
     reload: C, cli: { client: 'server' }, help: 'host[:port] of the Jamulus server to join; 127.0.0.1 without a port is this box, on its server port',
   }),
   'client.device': setting('Audio device', text({
-    maxLength: 128, default: 'default', pattern: ALSA_NAME, patternMessage: 'must be an ALSA device name such as hw:CARD=USB or default',
-  }), { reload: C, cli: { client: 'device' } }),
+    maxLength: 128, default: 'auto', pattern: ALSA_NAME, patternMessage: 'must be an ALSA device name such as hw:CARD=USB, default or auto',
+  }), { reload: C, cli: { client: 'device' }, help: 'auto: the USB audio interface (else the first card with input and output)' }),
   'client.name': setting('Name', text({ maxLength: 16, default: 'riffbox' }), { reload: C, cli: { client: 'name' } }),
   'client.instrument': setting('Instrument', instrument(), { reload: C }),
   'client.country': setting('Country', country(), { reload: C }),
@@ -146,6 +146,9 @@ export const SETTINGS = {
   'ddns.password': setting('Password', text({ maxLength: 256, default: '', secret: true }), { reload: ['ddns'], secret: true }),
   'ddns.token': setting('Token', text({ maxLength: 256, default: '', secret: true }), { reload: ['ddns'], secret: true }),
   'ddns.zone': setting('Zone', dnsName({ default: '' }), { reload: ['ddns'], help: 'Cloudflare only' }),
+  'ddns.checkip': setting('Address lookup', text({
+    maxLength: 200, default: '', pattern: /^$|^https?:\/\/[^\s,#'"\\=]+$/, patternMessage: 'must be an http:// or https:// address without spaces, commas, quotes or #',
+  }), { reload: ['ddns'], help: 'a web address that answers with your public IPv4 address as text; empty: https://api.ipify.org/' }),
   'ddns.addresses': setting('Publish', choice(['ipv4', 'ipv4+ipv6', 'ipv6'] as const, 'ipv4', {
     ipv4: 'IPv4 (A record)', 'ipv4+ipv6': 'IPv4 and IPv6 (A and AAAA records)', ipv6: 'IPv6 only (AAAA record)',
   }), { reload: ['ddns'], help: 'IPv6 only for a line without a public IPv4 address of its own (DS-Lite, carrier-grade NAT)' }),

@@ -5,3 +5,6 @@ if ! id -u riffbox >/dev/null 2>&1; then
 		--shell /usr/sbin/nologin --comment "riffbox services" riffbox
 fi
 usermod --append --groups audio riffbox
+# pi-gen's first user got a random, unrecorded password at build time (image/build); lock it so
+# that no password logs in. An owner who wants a shell adds an SSH key through riffbox.txt.
+usermod --lock "${FIRST_USER_NAME:?pi-gen exports FIRST_USER_NAME}"

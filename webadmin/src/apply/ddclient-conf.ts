@@ -44,8 +44,9 @@ export function renderDdclientConf(s: FlatSettings, paths: DdclientPaths): strin
     `daemon=${DDCLIENT_DAEMON_INTERVAL_S}`,
     'syslog=yes',
     `cache=${paths.cache}`,
-    // IPv4 as the Internet sees it (behind the router's NAT); IPv6 is the box's own global address.
-    ...(s['ddns.addresses'] === 'ipv6' ? ['usev4=disabled'] : ['usev4=webv4', `webv4=${paths.webv4}`]),
+    // IPv4 as the Internet sees it (behind the router's NAT), looked up at the owner's address if set,
+    // else the checkout's test hook (RIFFBOX_DDNS_WEBV4); IPv6 is the box's own global address.
+    ...(s['ddns.addresses'] === 'ipv6' ? ['usev4=disabled'] : ['usev4=webv4', `webv4=${s['ddns.checkip'] || paths.webv4}`]),
     ...(s['ddns.addresses'] === 'ipv4' ? [] : ['usev6=ifv6', `ifv6=${bareWord(paths.ifv6, 'IPv6 interface')}`]),
     '',
   ];
