@@ -81,4 +81,26 @@ describe('IPv6 on a DS-Lite-style line', { skip, timeout: 300_000 }, () => {
       await net.destroy();
     }
   });
+
+  test('a router with UPnP IGD v2 only: the pinhole is made through WANIPv6FirewallControl, over IPv6, and a -6 friend gets in', async (t) => {
+    const net = await HomeNetwork.build({ ipv6: true, noIPv4Upstream: true });
+    const g = new ProcessGroup('net-ipv6-upnp');
+    try {
+      const upnpd = await startMiniupnpd(g, net, { protocols: ['upnp'], ipv6: true });
+      const { path } = createStore(g, { 'server.mode': 'private' });
+      const box = await startRiffbox(g, net, { db: path, mapperTimings: 'checkMs=2000,retryBaseMs=2000' });
+      const { value: m } = await waitUntil('the IPv6 pinhole', () => portMapping(box.rpc), (x) => x.ipv6.state === 'mapped', 15000);
+      assert.equal(m.ipv6.label, 'UPnP IGD v2');
+      t.diagnostic(`pinhole by ${m.ipv6.label}; searched: ${m.ipv6.tried.join('; ')}`);
+      assert.ok((await upnpd.pinholes()).some((l) => l.includes('dport 22124')), `miniupnpd's pinholes: ${JSON.stringify(await upnpd.pinholes())}`);
+      const friendJack = await startJackd(g, { frames: 128 });
+      const friend = await startNsClient(g, net, { role: 'friend', server: `[${ADDR6.box}]:22124`, jack: friendJack, name: 'Friend', portBase: 30000, rpcPort: 22150, extraArgs: ['-6'] });
+      assert.ok(await connectedWithin(friend, 10000), `the -6 friend connects through the UPnP pinhole\n${g.describe()}`);
+      await box.stop();
+      assert.deepEqual(await upnpd.pinholes(), [], 'the service stop deletes the pinhole');
+    } finally {
+      await g.stopAll();
+      await net.destroy();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 // Debian's miniupnpd (nftables back-end) as the home router's port-mapping daemon, in the hrouter
 // namespace, with a configuration file of the test's own. It answers NAT-PMP and PCP on one socket
-// behind one switch (enable_natpmp); to meet a router that speaks only one of the two, the router's
-// input chain drops the other's datagrams by their version byte (0 NAT-PMP, 2 PCP).
+// behind one switch (enable_natpmp); to meet a router that speaks only some of them, the router's
+// input chain drops the others' datagrams by their version byte (0 NAT-PMP, 2 PCP).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ProcessGroup, ManagedProcess } from '../harness/processes.js';
 import { ADDR, type HomeNetwork } from './netns.js';
@@ -67,11 +67,11 @@ export async function startMiniupnpd(group: ProcessGroup, net: HomeNetwork, o: M
   const conf = group.path(`miniupnpd-${id}.conf`);
   const leaseFile = group.path(`miniupnpd-${id}.leases`);
   writeFileSync(conf, config(o, leaseFile));
-  const pcp = o.protocols.includes('pcp');
-  const pmp = o.protocols.includes('nat-pmp');
-  // Byte 0 of the UDP payload is the version: 0 NAT-PMP, 2 PCP.
-  if (pcp !== pmp && (pcp || pmp)) {
-    await net.exec('hrouter', 'nft', ['add', 'rule', 'inet', 'filter', 'input', 'iifname', 'lan0', 'udp', 'dport', '5351', '@th,64,8', pcp ? '0' : '2', 'drop']);
+  // Byte 0 of the UDP payload is the version: 0 NAT-PMP, 2 PCP. miniupnpd answers PCP over IPv6 even
+  // with enable_natpmp=no, so a protocol left out is dropped here in any case.
+  for (const [name, version] of [['nat-pmp', '0'], ['pcp', '2']] as const) {
+    if (o.protocols.includes(name)) continue;
+    await net.exec('hrouter', 'nft', ['add', 'rule', 'inet', 'filter', 'input', 'iifname', 'lan0', 'udp', 'dport', '5351', '@th,64,8', version, 'drop']);
   }
   let generation = 0;
   const spawn = async (): Promise<ManagedProcess> => {

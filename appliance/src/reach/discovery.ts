@@ -42,18 +42,17 @@ export async function discoverIPv4(searchMs: number): Promise<Discovery> {
   ]);
 }
 
-/** A router for an IPv6 pinhole for `address` (the box's global IPv6 address). */
-export async function discoverIPv6(address: string, searchMs: number): Promise<Discovery> {
+/** A router for an IPv6 pinhole for `address` (the box's global IPv6 address, on `iface`). */
+export async function discoverIPv6(address: string, iface: string, searchMs: number): Promise<Discovery> {
   const gw = await defaultGatewayIPv6();
   const candidates: Array<{ name: string; p: Promise<MappingSession> }> = [];
   if (gw) {
     const pcp = new PcpSession(gw, address);
     candidates.push({ name: 'PCP', p: pcp.announce().then(() => pcp) });
   }
-  const gw4 = await defaultGatewayIPv4();
   candidates.push({
     name: 'UPnP',
-    p: UpnpSession.discover(searchMs, gw4, address).then((s) => s ?? Promise.reject(new Error('no gateway device with an IPv6 firewall service answered'))),
+    p: UpnpSession.discover(searchMs, gw?.replace(/%.*$/, '') ?? null, address, iface).then((s) => s ?? Promise.reject(new Error('no gateway device with an IPv6 firewall service answered'))),
   });
   const d = await firstOf(candidates);
   return gw ? d : { ...d, tried: ['PCP: no IPv6 default router', ...d.tried] };

@@ -36,7 +36,7 @@ export class PortMapper {
       discover: async () => {
         const own = (await globalIPv6Addresses())[0];
         if (!own) return { session: null, tried: ['the box has no global IPv6 address'] };
-        return discoverIPv6(own.address, timings.searchMs);
+        return discoverIPv6(own.address, own.iface, timings.searchMs);
       },
     });
   }

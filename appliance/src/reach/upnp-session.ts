@@ -5,6 +5,7 @@ import { fetchDescription, soapCall, UpnpError, type IgdServices } from './upnp-
 import { RefusedError, type MappingResult, type MappingSession } from './mapping-session.js';
 import { searchIgd } from './ssdp.js';
 import { sourceAddressTowards } from './local-addresses.js';
+import { addressBytes } from './pcp.js';
 
 const DESCRIPTION = 'riffbox';
 const NO_SUCH_ENTRY = 714;
@@ -31,9 +32,14 @@ export class UpnpSession implements MappingSession {
     this.label = `UPnP IGD v${services.version}`;
   }
 
-  /** Searches the LAN and describes the first IGD that has what is needed; null when none does. */
-  static async discover(timeoutMs: number, preferGateway: string | null, pinholeFor?: string): Promise<UpnpSession | null> {
-    const answers = await searchIgd(timeoutMs, preferGateway);
+  /**
+   * Searches the LAN and describes the first IGD that has what is needed; null when none does. For a
+   * pinhole (`pinholeFor` on `iface`) the search and the control run over IPv6 from that address:
+   * an IGD lets a client open a pinhole only for the address it calls from.
+   */
+  static async discover(timeoutMs: number, preferGateway: string | null, pinholeFor?: string, iface?: string): Promise<UpnpSession | null> {
+    const over = pinholeFor && iface ? { from: pinholeFor, iface, allowHost: (h: string) => samePrefix64(h, pinholeFor) } : undefined;
+    const answers = await searchIgd(timeoutMs, preferGateway, 150, over);
     for (const a of answers) {
       try {
         const d = await fetchDescription(a.location);
@@ -143,6 +149,15 @@ export class UpnpSession implements MappingSession {
       if (e instanceof UpnpError && (e.code === NO_SUCH_ENTRY || e.code === NO_SUCH_PINHOLE)) return 'lost';
       throw e;
     }
+  }
+}
+
+/** Whether two IPv6 addresses share their /64 (the box's own link). */
+function samePrefix64(a: string, b: string): boolean {
+  try {
+    return addressBytes(a).subarray(0, 8).equals(addressBytes(b).subarray(0, 8));
+  } catch {
+    return false;
   }
 }
 
