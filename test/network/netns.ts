@@ -258,11 +258,19 @@ export class HomeNetwork {
     await this.exec(router, 'sysctl', ['-q', '-w', `net.netfilter.nf_conntrack_udp_timeout=${seconds}`, `net.netfilter.nf_conntrack_udp_timeout_stream=${seconds}`]);
   }
 
-  /** The home router's port forward (UDP only, as the Jamulus guide says): WAN port → box:port. */
-  async forward(port: number | null): Promise<void> {
+  /**
+   * The home router's port forward (UDP only, as the Jamulus guide says): WAN port → box:port. With
+   * `hairpin`, the router also loops its public address back to the LAN (NAT loopback), as many do.
+   */
+  async forward(port: number | null, opts: { hairpin?: boolean } = {}): Promise<void> {
     await this.exec('hrouter', 'nft', ['flush', 'chain', 'ip', 'nat', 'portfwd']);
+    await this.exec('hrouter', 'nft', ['flush', 'chain', 'ip', 'nat', 'loopback']);
+    await this.exec('hrouter', 'nft', ['flush', 'chain', 'ip', 'nat', 'hairpin']);
     if (port === null) return;
     await this.exec('hrouter', 'nft', ['add', 'rule', 'ip', 'nat', 'portfwd', 'udp', 'dport', String(port), 'dnat', 'to', `${ADDR.box}:${port}`]);
+    if (!opts.hairpin || !this.homeWan) return;
+    await this.exec('hrouter', 'nft', ['add', 'rule', 'ip', 'nat', 'loopback', 'ip', 'daddr', this.homeWan, 'udp', 'dport', String(port), 'dnat', 'to', `${ADDR.box}:${port}`]);
+    await this.exec('hrouter', 'nft', ['add', 'rule', 'ip', 'nat', 'hairpin', 'ip', 'saddr', `${ADDR.box.split('.').slice(0, 3).join('.')}.0/24`, 'ip', 'daddr', ADDR.box, 'udp', 'dport', String(port), 'masquerade']);
   }
 
   /** UDP conntrack entries of a router, one line each (the kernel's /proc/net/nf_conntrack format). */
@@ -311,13 +319,20 @@ function routerRuleset(): string {
 table ip nat {
   chain portfwd {
   }
+  # NAT loopback (forward(port, { hairpin: true })): the public address from inside, back to the box.
+  chain loopback {
+  }
+  chain hairpin {
+  }
   chain prerouting {
     type nat hook prerouting priority dstnat; policy accept;
     iifname "wan0" jump portfwd
+    iifname "lan0" jump loopback
   }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     oifname "wan0" masquerade
+    oifname "lan0" jump hairpin
   }
 }
 table inet filter {

@@ -97,4 +97,26 @@ describe('the reachability report and the admin pages', { skip, timeout: 300_000
       await net.destroy();
     }
   });
+
+  test('a port forwarded by hand, mapping off: "unknown" without evidence, "proven" once the router loops the box\'s own probe back', async () => {
+    const net = await HomeNetwork.build({ homeWan: ADDR.mappableWan });
+    const g = new ProcessGroup('net-reach-hairpin');
+    try {
+      // The owner forwarded the port and typed the public address; the box cannot ask the router.
+      const { path } = createStore(g, { 'server.mode': 'private', 'server.portMapping': false, 'server.publicIp': ADDR.mappableWan });
+      const server = await startRiffbox(g, net, { db: path });
+      await net.forward(22124);
+      const plain = entryOf(await reachability(server.rpc), 'ipv4');
+      assert.deepEqual([plain.verdict, plain.reason], ['unknown', 'mapping_off'], 'a forward the box cannot see is not claimed');
+      assert.equal((await reachability(server.rpc)).hairpin?.ok, false, 'this router does not loop back: the probe got nothing, which proves nothing');
+      await net.forward(22124, { hairpin: true });
+      // A failed probe is reused for 10 s, then the box probes again.
+      const { value } = await waitUntil('a proof by hairpin', () => reachability(server.rpc), (r) => entryOf(r, 'ipv4').verdict === 'proven', 20_000);
+      const proven = entryOf(value, 'ipv4');
+      assert.deepEqual([proven.reason, proven.address], ['hairpin_ok', ADDR.mappableWan]);
+    } finally {
+      await g.stopAll();
+      await net.destroy();
+    }
+  });
 });

@@ -10,8 +10,9 @@ import { hairpinProbe, type ProbeResult } from './hairpin-probe.js';
 import { addressKind, globalIPv6Addresses } from './local-addresses.js';
 import { buildReport, type InboundSeen, type ReachabilityReport } from './reachability.js';
 
-/** A hairpin result this recent is reused rather than probed again. */
+/** A hairpin result this recent is reused rather than probed again (a failure sooner: a forward may have just been made). */
 const PROBE_FRESH_MS = 30_000;
+const PROBE_FAILED_FRESH_MS = 10_000;
 const DNS_TIMEOUT_MS = 2000;
 
 export interface ReachMonitorOptions {
@@ -87,7 +88,8 @@ export class ReachMonitor {
     const port = m.state === 'mapped' && m.externalPort ? m.externalPort : this.port;
     if (!address || addressKind(address) !== 'public') return null;
     const last = this.hairpin;
-    if (last && last.address === address && last.port === port && Date.now() - Date.parse(last.at) < PROBE_FRESH_MS) return last;
+    const fresh = last?.ok ? PROBE_FRESH_MS : PROBE_FAILED_FRESH_MS;
+    if (last && last.address === address && last.port === port && Date.now() - Date.parse(last.at) < fresh) return last;
     this.probing ??= hairpinProbe(address, port).finally(() => (this.probing = null));
     this.hairpin = await this.probing;
     return this.hairpin;
