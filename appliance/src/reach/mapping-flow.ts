@@ -138,11 +138,6 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
     this.establish(this.gen, 'router announced a restart');
   }
 
-  /** Resolves when the current attempt to map has finished (tests, and stop()). */
-  settled(): Promise<void> {
-    return (this.mapping ?? Promise.resolve()).catch(() => undefined);
-  }
-
   private establish(gen: number, why: string): void {
     const run = this.establishNow(gen, why);
     this.mapping = run;

@@ -25,8 +25,10 @@ export class PortMapper {
   readonly v4: MappingFlow;
   readonly v6: MappingFlow;
   private readonly announcements: AnnounceListener;
+  private target: MapperTarget = { enabled: false, port: 0, ipv6: false };
+  private addressTimer: NodeJS.Timeout | null = null;
 
-  constructor(timings: MapperTimings, log: (line: string) => void) {
+  constructor(private readonly timings: MapperTimings, private readonly log: (line: string) => void) {
     this.announcements = new AnnounceListener((from) => this.v4.routerAnnounced(from), log);
     this.v4 = new MappingFlow({ family: 4, timings, log, discover: () => discoverIPv4(timings.searchMs) });
     this.v6 = new MappingFlow({
@@ -43,9 +45,28 @@ export class PortMapper {
 
   /** Applies a new target; resolves once mappings no longer wanted are deleted. */
   async set(t: MapperTarget): Promise<void> {
+    this.target = t;
     if (t.enabled) this.announcements.start();
     else this.announcements.stop();
+    if (this.addressTimer) clearInterval(this.addressTimer);
+    this.addressTimer = null;
+    if (t.enabled && t.ipv6) {
+      this.addressTimer = setInterval(() => void this.followAddress(), this.timings.checkMs);
+      this.addressTimer.unref();
+    }
     await Promise.all([this.v4.setPort(t.enabled ? t.port : null), this.v6.setPort(t.enabled && t.ipv6 ? t.port : null)]);
+  }
+
+  /** A new IPv6 prefix (the provider renumbered) gives the box a new address: the pinhole must follow it. */
+  private async followAddress(): Promise<void> {
+    const pinhole = this.v6.snapshot();
+    if (pinhole.state !== 'mapped') return;
+    const own = (await globalIPv6Addresses())[0]?.address ?? '';
+    if (own === pinhole.externalAddress) return;
+    this.log(`port mapping: the box's IPv6 address changed (${pinhole.externalAddress} → ${own || 'none'}); moving the pinhole`);
+    const port = this.target.port;
+    await this.v6.setPort(null);
+    if (this.target.enabled && this.target.ipv6 && this.target.port === port) await this.v6.setPort(port);
   }
 
   snapshot(): PortMappingSnapshot {
