@@ -13,8 +13,6 @@ if ! id -u riffbox-admin >/dev/null 2>&1; then
 		--shell /usr/sbin/nologin --comment "riffbox admin page" riffbox-admin
 fi
 usermod --append --groups riffbox riffbox-admin
-# pi-gen's first user (FIRST_USER_NAME, exported by build.sh) gets no password whatever the build
-# used: the only ways in are the admin page and the card (riffbox.txt's ssh_authorized_key=).
-if id -u "${FIRST_USER_NAME}" >/dev/null 2>&1; then
-	usermod --pass='*' "${FIRST_USER_NAME}"
-fi
+# pi-gen's first user got a random, unrecorded password at build time (image/build); lock it so
+# that no password logs in. An owner who wants a shell adds an SSH key through riffbox.txt.
+usermod --lock "${FIRST_USER_NAME:?pi-gen exports FIRST_USER_NAME}"
