@@ -39,7 +39,7 @@ for part in appliance webadmin; do
 	(cd "${DIST}" && find "${part}" -name '*.js' -exec cp --parents -t "${APP}/dist/" {} +)
 done
 cp package.json package-lock.json "${APP}/"
-for part in webadmin/views webadmin/public; do
+for part in webadmin/views webadmin/public webadmin/boot; do
 	if [ -d "${part}" ]; then
 		mkdir -p "${APP}/${part}"
 		cp -R "${part}/." "${APP}/${part}/"
