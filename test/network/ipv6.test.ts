@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ProcessGroup } from '../harness/processes.js';
 import { startJackd } from '../harness/jack.js';
 import { AdminHttp } from '../browser/admin-http.js';
+import { readClaimCode } from '../browser/admin-instance.js';
 import { HomeNetwork, ADDR6, sweepStaleNamespaces, networkTestsUnavailable } from './netns.js';
 import { startRiffbox, startNsClient, connectedWithin, startNsAdmin } from './ns-peers.js';
 import { createStore, startBoxMusician, assertHears, FADE_IN_MS, sleep } from './scenario.js';
@@ -61,7 +62,7 @@ describe('IPv6 on a DS-Lite-style line', { skip, timeout: 300_000 }, () => {
       // DDNS for this line: the AAAA record only, from the interface that holds the box's IPv6 address.
       const admin = await startNsAdmin(g, net, box);
       const web = new AdminHttp(admin.base);
-      await web.setup('a good password');
+      await web.setup('a good password', readClaimCode(g.path('root')));
       await web.get('/ddns');
       const r = await web.post('/ddns', {
         'ddns.enabled': 'true', 'ddns.provider': 'duckdns', 'ddns.host': 'garage-band.duckdns.org', 'ddns.token': 'not-a-real-token',

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { ProcessGroup } from '../harness/processes.js';
 import { startJackd } from '../harness/jack.js';
 import { AdminHttp } from '../browser/admin-http.js';
+import { readClaimCode } from '../browser/admin-instance.js';
 import { HomeNetwork, ADDR, sweepStaleNamespaces, networkTestsUnavailable } from './netns.js';
 import { startRiffbox, startNsClient, connectedWithin, startNsAdmin } from './ns-peers.js';
 import { createStore } from './scenario.js';
@@ -48,7 +49,7 @@ describe('the reachability report and the admin pages', { skip, timeout: 300_000
       assert.deepEqual([v4.verdict, v4.reason, v4.next], ['not_reachable', 'no_mapping_protocol', 'forward_manually']);
 
       const web = new AdminHttp(admin.base);
-      await web.setup('a good password');
+      await web.setup('a good password', readClaimCode(g.path('root')));
       const page = await web.get('/network');
       assert.equal(page.status, 200);
       // The manual rule: UDP, port 22124, to the box's LAN address.
@@ -85,7 +86,7 @@ describe('the reachability report and the admin pages', { skip, timeout: 300_000
       assert.equal(v4.address, null, 'a shared address is nothing a friend can use');
 
       const web = new AdminHttp(admin.base);
-      await web.setup('a good password');
+      await web.setup('a good password', readClaimCode(g.path('root')));
       const status = await web.get('/status/reach');
       assert.match(status.text, /carrier-grade NAT/);
       assert.match(status.text, /Use public mode/);
