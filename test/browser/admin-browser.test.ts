@@ -10,6 +10,7 @@ import { ProcessGroup } from '../harness/processes.js';
 import { startJackd } from '../harness/jack.js';
 import { startJamulusClient } from '../harness/jamulus.js';
 import { startBox, CHROMIUM_ARGS, PHONE, SCREENSHOTS, type Box } from './rig.js';
+import { readClaimCode } from './admin-instance.js';
 
 const HTML_NAME = '<b>x</b><i>y</i>';
 const PASSWORD = 'rehearsal-2024';
@@ -61,6 +62,8 @@ after(() => g.stopAll());
 test('first run sets the password, then login works', async () => {
   await page.goto(box.adminUrl + '/');
   assert.match(page.url(), /\/setup$/);
+  // The first visitor claims the box with the code from its card (ROOT/boot/firmware/riffbox.txt).
+  await page.fill('#code', readClaimCode(box.root));
   await page.fill('#password', PASSWORD);
   await page.fill('#confirm', PASSWORD);
   await shot('setup');
