@@ -53,6 +53,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private lastError: string | null = null;
   private readonly goodbyes = new Set<Promise<void>>();
   private housekeeping: NodeJS.Timeout | null = null;
+  private mixTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   /** Opens the socket (throws when it cannot); start() opens the device and connects. */
@@ -92,6 +93,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
     await Promise.all([...this.goodbyes]);
     this.stopped = true;
     if (this.housekeeping) clearInterval(this.housekeeping);
+    if (this.mixTimer) clearTimeout(this.mixTimer);
     this.stream.close();
   }
 
@@ -354,7 +356,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
       }
       const ping = this.ping.due(now);
       if (ping) this.link.sendClm('CLM_PING_MS', ping);
-      this.mix.flush(this.link, this.mixContext(), now);
+      this.flushMix(now);
     } catch (e) {
       this.lastError = `internal error (housekeeping): ${(e as Error).message}`;
     }
@@ -381,7 +383,20 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private requestMixSync(): void {
     const state = this.connection.state;
     const canSend = state === 'connected' || (state === 'connecting' && this.ownId !== null);
-    this.mix.request(canSend, this.link, this.mixContext(), performance.now());
+    this.scheduleMix(this.mix.request(canSend, this.link, this.mixContext(), performance.now()));
+  }
+
+  private flushMix(now: number): void {
+    if (this.connection.state === 'connected') this.scheduleMix(this.mix.flush(this.link, this.mixContext(), now));
+  }
+
+  /** Coalesced mix changes go out when their delay is over, not at the next housekeeping. */
+  private scheduleMix(inMs: number): void {
+    if (inMs <= 0 || this.mixTimer !== null || this.stopped) return;
+    this.mixTimer = setTimeout(() => {
+      this.mixTimer = null;
+      this.flushMix(performance.now());
+    }, Math.ceil(inMs));
   }
 
   private sendProfile(): void {

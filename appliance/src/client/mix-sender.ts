@@ -26,17 +26,20 @@ export class MixSender {
     this.sync.reset();
   }
 
-  /** Something changed: send now if allowed (`canSend`), else at the next flush. */
-  request(canSend: boolean, link: ProtocolLink, ctx: MixContext, now: number): void {
+  /** Something changed: send now if allowed (`canSend`), else at the next flush. Returns as flush does. */
+  request(canSend: boolean, link: ProtocolLink, ctx: MixContext, now: number): number {
     this.dirty = true;
-    if (canSend) this.flush(link, ctx, now);
+    return canSend ? this.flush(link, ctx, now) : 0;
   }
 
-  /** Sends what is pending, unless the last batch went out too recently. */
-  flush(link: ProtocolLink, ctx: MixContext, now: number): void {
-    if (!this.dirty) return;
+  /**
+   * Sends what is pending, unless the last batch went out too recently: then returns the ms until it may
+   * (the caller flushes again then), else 0.
+   */
+  flush(link: ProtocolLink, ctx: MixContext, now: number): number {
+    if (!this.dirty) return 0;
     const delay = ctx.pingMs !== null && ctx.pingMs >= 25 ? 2 * ctx.pingMs : GAIN_DELAY_MS;
-    if (now - this.lastAt < delay) return;
+    if (now - this.lastAt < delay) return delay - (now - this.lastAt);
     this.dirty = false;
     this.lastAt = now;
     const targets = mixTargets({ clients: ctx.clients, ownId: ctx.ownId, mix: ctx.mix, hearOwnSignal: ctx.hearOwnSignal });
@@ -45,5 +48,6 @@ export class MixSender {
       if (msg.kind === 'gain') link.sendMessage('CHANNEL_GAIN', { channelId: msg.channelId, gain: msg.value }, now);
       else if (pans) link.sendMessage('CHANNEL_PAN', { channelId: msg.channelId, pan: msg.value }, now);
     }
+    return 0;
   }
 }
