@@ -126,11 +126,12 @@ function isShellScript(path: string): boolean {
   return /^#!\s*\/(usr\/)?bin\/(env\s+)?(ba)?sh\b/.test(head) || /^# shellcheck shell=(ba)?sh/m.test(head);
 }
 
-test('every shell script under image/, pi-gen-config/ and overlays/ passes shellcheck', () => {
+test('every shell script under image/, pi-gen-config/, overlays/ and scripts/ passes shellcheck', () => {
   const scripts = [
     ...walk(join(repo, 'image'), [join(repo, 'image', 'work')]),
     ...walk(join(repo, 'pi-gen-config')),
     ...walk(join(repo, 'overlays')),
+    ...walk(join(repo, 'scripts')),
   ].filter(isShellScript);
   // pi-gen's config is a sourced bash fragment without a shebang.
   const config = join(repo, 'pi-gen-config', 'config');

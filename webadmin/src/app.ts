@@ -8,6 +8,7 @@ import type { AdminDeps } from './deps.js';
 import { createEnv, PUBLIC_DIR } from './render.js';
 import { securityHeaders, sessionAndCsrf } from './security/middleware.js';
 import { ClientLiveState, ServiceLink } from './services.js';
+import { controlSocketPath } from '../../appliance/src/service-paths.js';
 import { Helper, type HelperMode } from './helper.js';
 import { CachedInfo } from './cached-info.js';
 import { authRoutes } from './routes/auth.js';
@@ -44,8 +45,8 @@ const h = (fn: Handler) => (req: Request, res: Response, next: NextFunction): vo
 
 export function createApp(o: AdminAppOptions): AdminApp {
   const helper = new Helper(o.helper);
-  const server = new ServiceLink('server', () => o.store.getFlat()['server.jsonrpcPort'], o.secretFile);
-  const client = new ServiceLink('client', () => o.store.getFlat()['client.jsonrpcPort'], o.secretFile);
+  const server = new ServiceLink('server', controlSocketPath(o.store.path, 'server'), o.secretFile);
+  const client = new ServiceLink('client', controlSocketPath(o.store.path, 'client'), o.secretFile);
   const deps: AdminDeps = {
     store: o.store,
     helper,

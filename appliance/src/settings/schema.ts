@@ -91,8 +91,8 @@ export const SETTINGS = {
     reload: C, cli: { client: 'server' }, help: 'host[:port] of the Jamulus server to join; 127.0.0.1 without a port is this box, on its server port',
   }),
   'client.device': setting('Audio device', text({
-    maxLength: 128, default: 'default', pattern: ALSA_NAME, patternMessage: 'must be an ALSA device name such as hw:CARD=USB or default',
-  }), { reload: C, cli: { client: 'device' } }),
+    maxLength: 128, default: 'auto', pattern: ALSA_NAME, patternMessage: 'must be an ALSA device name such as hw:CARD=USB, default or auto',
+  }), { reload: C, cli: { client: 'device' }, help: 'auto: the USB audio interface (else the first card with input and output)' }),
   'client.name': setting('Name', text({ maxLength: 16, default: 'riffbox' }), { reload: C, cli: { client: 'name' } }),
   'client.instrument': setting('Instrument', instrument(), { reload: C }),
   'client.country': setting('Country', country(), { reload: C }),
