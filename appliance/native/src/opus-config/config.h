@@ -28,6 +28,9 @@
 #endif
 #elif defined(__aarch64__)
 #define OPUS_HAVE_RTCD 1
+/* 1.3.1's cpu_support.h declares the run-time detection that celt/arm/armcpu.c defines only when the
+ * intrinsics "may" be there; without this the two definitions of opus_select_arch clash. */
+#define OPUS_ARM_MAY_HAVE_NEON_INTR 1
 #define OPUS_ARM_PRESUME_NEON 1
 #define OPUS_ARM_PRESUME_NEON_INTR 1
 #define OPUS_ARM_PRESUME_AARCH64_NEON_INTR 1
