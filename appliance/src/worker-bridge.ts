@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
 /** An engine's methods as another thread calls them: the same arguments, the result as a promise. */
-export type Remote<Api> = {
+type Remote<Api> = {
   [K in keyof Api]: Api[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
 
@@ -35,7 +35,7 @@ export class EngineStartError extends Error {
 
 const STOP_GRACE_MS = 3000;
 
-export class WorkerBridge<Ev, Api> extends EventEmitter<{ event: [Ev]; exit: [number] }> {
+class WorkerBridge<Ev, Api> extends EventEmitter<{ event: [Ev]; exit: [number] }> {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -2,7 +2,7 @@
 // rings), plus the channel mapping between the interface's channels and the Jamulus stream.
 import { native, type NativeAlsaDeviceInfo, type NativeAlsaDuplex, type NativeAlsaStats } from './native.js';
 
-export interface AlsaDuplexOptions {
+interface AlsaDuplexOptions {
   /** ALSA PCM name: `hw:CARD=USB,DEV=0`, `plughw:…`, `default`, or any configured PCM. */
   device: string;
   periodFrames: 64 | 128;

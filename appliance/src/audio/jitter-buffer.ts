@@ -25,7 +25,7 @@ export const DECODE_SIZE_CHANGED = 2;
 export type StreamReceiver = NativeStreamReceiver;
 export const StreamReceiver = native.StreamReceiver as new (format: AudioFormat) => StreamReceiver;
 
-export interface JitterBufferOptions {
+interface JitterBufferOptions {
   /** Largest coded frame the buffer must hold (bytes, without the sequence byte). */
   maxBlockBytes: number;
   /** Upper bound for setSize (default 20); storage for this many blocks is allocated up front. */

@@ -66,7 +66,7 @@ export interface NativeStreamReceiver {
   setJitter(autoSize: boolean, fixedBlocks: number): void;
 }
 
-export interface NativeJitterConstants {
+interface NativeJitterConstants {
   minBlocks: number;
   maxBlocks: number;
   defaultBlocks: number;
@@ -77,7 +77,7 @@ export interface NativeJitterConstants {
 }
 
 /** The stream format as the client's real-time path needs it (an AudioFormat). */
-export interface NativeStreamFormat {
+interface NativeStreamFormat {
   frameSamples: number;
   channels: number;
   codedBytes: number;
@@ -124,7 +124,7 @@ export interface NativeClientStream {
   close(): void;
 }
 
-export interface NativeAlsaDuplexOptions {
+interface NativeAlsaDuplexOptions {
   device: string;
   periodFrames: number;
   format?: 's16' | 's32';
@@ -239,7 +239,7 @@ export interface NativeUdpSocket {
   close(): void;
 }
 
-export interface NativeAddon {
+interface NativeAddon {
   OpusCustomEncoder: new (frameSamples: number, channels: number, codedBytes: number) => NativeOpusCustomEncoder;
   OpusCustomDecoder: new (frameSamples: number, channels: number) => NativeOpusCustomDecoder;
   JitterBuffer: new (options: { maxBlockBytes: number; maxBlocks?: number; size?: number }) => NativeJitterBuffer;

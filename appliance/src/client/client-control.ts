@@ -23,7 +23,7 @@ export interface ClientControl {
   close(): Promise<void>;
 }
 
-export interface ClientControlOptions {
+interface ClientControlOptions {
   host: ClientEngine;
   store: SettingsStore | null;
   mix: Mix;

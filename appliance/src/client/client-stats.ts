@@ -6,7 +6,7 @@ import type { ClientStream } from './client-stream.js';
 import type { Connection } from './connection.js';
 import type { ClientEngineOptions, ClientStats } from './client-options.js';
 
-export interface ClientStatsParts {
+interface ClientStatsParts {
   opts: ClientEngineOptions;
   connection: Connection;
   stream: ClientStream;

@@ -14,7 +14,7 @@ export interface Peer {
   port: number;
 }
 
-export interface ConnectionHooks {
+interface ConnectionHooks {
   /** The server's address is known: set up a session with it (reset per-session state, announce the format). */
   startSession(peer: Peer): void;
   /** The session ended; `goodbye` is the server to tell (CLM_DISCONNECTION after the grace), if any. */

@@ -39,7 +39,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private readonly link: ProtocolLink;
   private readonly connection: Connection;
   private readonly ping = new Ping();
-  private readonly mix = new MixSender();
+  private readonly mix = new MixSender(() => this.flushMix(performance.now()));
   private sequence = false;
   private serverVersion: string | null = null;
   private serverJitterBlocks = 6;
@@ -53,7 +53,6 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private lastError: string | null = null;
   private readonly goodbyes = new Set<Promise<void>>();
   private housekeeping: NodeJS.Timeout | null = null;
-  private mixTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   /** Opens the socket (throws when it cannot); start() opens the device and connects. */
@@ -93,7 +92,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
     await Promise.all([...this.goodbyes]);
     this.stopped = true;
     if (this.housekeeping) clearInterval(this.housekeeping);
-    if (this.mixTimer) clearTimeout(this.mixTimer);
+    this.mix.stop();
     this.stream.close();
   }
 
@@ -175,18 +174,10 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   }
 
   getStats(): ClientStats {
-    return clientStats({
-      opts: this.opts,
-      connection: this.connection,
-      stream: this.stream,
-      ownId: this.ownId,
-      serverVersion: this.serverVersion,
-      pingMs: this.ping.ms,
-      serverJitterBlocks: this.opts.jitterAuto ? this.serverJitterBlocks : this.opts.jitterSize,
-      strangers: this.strangers,
-      lastError: this.connection.lastError ?? this.lastError,
-      protocolDrops: this.link.stats.drops,
-    });
+    const { opts, connection, stream, ownId, serverVersion, strangers } = this;
+    const serverJitterBlocks = opts.jitterAuto ? this.serverJitterBlocks : opts.jitterSize;
+    const lastError = connection.lastError ?? this.lastError;
+    return clientStats({ opts, connection, stream, ownId, serverVersion, pingMs: this.ping.ms, serverJitterBlocks, strangers, lastError, protocolDrops: this.link.stats.drops });
   }
 
   // ---- what the real-time path passes on ----
@@ -383,20 +374,11 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private requestMixSync(): void {
     const state = this.connection.state;
     const canSend = state === 'connected' || (state === 'connecting' && this.ownId !== null);
-    this.scheduleMix(this.mix.request(canSend, this.link, this.mixContext(), performance.now()));
+    this.mix.request(canSend, this.link, this.mixContext(), performance.now());
   }
 
   private flushMix(now: number): void {
-    if (this.connection.state === 'connected') this.scheduleMix(this.mix.flush(this.link, this.mixContext(), now));
-  }
-
-  /** Coalesced mix changes go out when their delay is over, not at the next housekeeping. */
-  private scheduleMix(inMs: number): void {
-    if (inMs <= 0 || this.mixTimer !== null || this.stopped) return;
-    this.mixTimer = setTimeout(() => {
-      this.mixTimer = null;
-      this.flushMix(performance.now());
-    }, Math.ceil(inMs));
+    if (this.connection.state === 'connected' && !this.stopped) this.mix.flush(this.link, this.mixContext(), now);
   }
 
   private sendProfile(): void {

@@ -20,26 +20,34 @@ export class MixSender {
   private readonly sync = new MixSync();
   private dirty = false;
   private lastAt = -Infinity;
+  private timer: NodeJS.Timeout | null = null;
+
+  /** `due` runs when coalesced changes may go out (the owner then flushes if it still can send). */
+  constructor(private readonly due: () => void) {}
 
   /** The server reset our mix (a new session, the empty client list, a restart). */
   reset(): void {
     this.sync.reset();
   }
 
-  /** Something changed: send now if allowed (`canSend`), else at the next flush. Returns as flush does. */
-  request(canSend: boolean, link: ProtocolLink, ctx: MixContext, now: number): number {
+  /** Something changed: send now if allowed (`canSend`), else at the next flush. */
+  request(canSend: boolean, link: ProtocolLink, ctx: MixContext, now: number): void {
     this.dirty = true;
-    return canSend ? this.flush(link, ctx, now) : 0;
+    if (canSend) this.flush(link, ctx, now);
   }
 
-  /**
-   * Sends what is pending, unless the last batch went out too recently: then returns the ms until it may
-   * (the caller flushes again then), else 0.
-   */
-  flush(link: ProtocolLink, ctx: MixContext, now: number): number {
-    if (!this.dirty) return 0;
+  /** Sends what is pending, unless the last batch went out too recently: then `due` runs when it may. */
+  flush(link: ProtocolLink, ctx: MixContext, now: number): void {
+    if (!this.dirty) return;
     const delay = ctx.pingMs !== null && ctx.pingMs >= 25 ? 2 * ctx.pingMs : GAIN_DELAY_MS;
-    if (now - this.lastAt < delay) return delay - (now - this.lastAt);
+    const wait = delay - (now - this.lastAt);
+    if (wait > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.due();
+      }, Math.ceil(wait));
+      return;
+    }
     this.dirty = false;
     this.lastAt = now;
     const targets = mixTargets({ clients: ctx.clients, ownId: ctx.ownId, mix: ctx.mix, hearOwnSignal: ctx.hearOwnSignal });
@@ -48,6 +56,10 @@ export class MixSender {
       if (msg.kind === 'gain') link.sendMessage('CHANNEL_GAIN', { channelId: msg.channelId, gain: msg.value }, now);
       else if (pans) link.sendMessage('CHANNEL_PAN', { channelId: msg.channelId, pan: msg.value }, now);
     }
-    return 0;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 }
