@@ -253,6 +253,9 @@ bool AlsaDevice::PumpCapture() {
       return true;
     }
     lastCaptureNs_ = monotonicNs();
+    // Counted whether or not the ring takes it: an untimed device's pump must end after one period even when
+    // nobody reads the ring, or the thread never looks at a stop request again.
+    readThisPump++;
     int16_t* slot = captureRing_->writeSlot();
     if (slot == nullptr) {
       captureOverruns_.fetch_add(1, std::memory_order_relaxed);
@@ -268,7 +271,6 @@ bool AlsaDevice::PumpCapture() {
     captureRing_->commitWrite();
     capturedPeriods_.fetch_add(1, std::memory_order_relaxed);
     committed++;
-    readThisPump++;
   }
 }
 

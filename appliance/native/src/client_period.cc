@@ -178,8 +178,9 @@ void ClientPeriod::OnDatagram(const uint8_t* bytes, size_t length, const sockadd
 
 void ClientPeriod::Period(const int16_t* capture, bool decode, int16_t* playback) {
   ClientSetup* s = current_;
-  if (s == nullptr) {
-    // Nothing set up yet: the device still gets its period of silence.
+  if (s == nullptr || static_cast<unsigned>(s->format.frameSamples) != periodFrames_) {
+    // Nothing set up yet, or a setup for another period size (the device was just reopened with a new one and
+    // the matching setup is on its way): the device still gets its period of silence.
     if (playback != nullptr) std::memset(playback, 0, static_cast<size_t>(periodFrames_) * playbackChannels_ * sizeof(int16_t));
     return;
   }
