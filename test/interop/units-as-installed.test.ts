@@ -8,6 +8,7 @@ import { ProcessGroup, type ManagedProcess } from '../harness/processes.js';
 import { freeTcpPort, freeUdpPort } from '../harness/ports.js';
 import { unitCommand, CLI } from '../harness/units.js';
 import { AdminHttp } from '../browser/admin-http.js';
+import { readClaimCode } from '../browser/admin-instance.js';
 import { SettingsStore } from '../../appliance/src/settings/index.js';
 
 const PASSWORD = 'units as installed';
@@ -49,7 +50,7 @@ before(async () => {
   await g.spawn('admin', admin.cmd, admin.args, { env: { RIFFBOX_ROOT: g.path('root') } })
     .waitForLine(/riffbox admin listening on http:\/\/[^:]+:\d+/, 20000);
   web = new AdminHttp(`http://127.0.0.1:${adminPort}`);
-  assert.equal((await web.setup(PASSWORD)).status, 303);
+  assert.equal((await web.setup(PASSWORD, readClaimCode(g.path('root')))).status, 303);
 });
 after(() => g.stopAll());
 
