@@ -87,7 +87,7 @@ void ClientPeriod::TakeSetup() {
   retired_.store(current_, std::memory_order_release);
   current_ = next;
   appliedJitter_ = -1;
-  counters_.connected.store(next->startConnected);
+  counters_.connectedSession.store(next->startConnected ? next->session : 0);
 }
 
 uint64_t ClientPeriod::LostClockPeriodNs() { return sessionOn_.load() ? periodNs_.load() : 0; }
@@ -163,8 +163,8 @@ void ClientPeriod::OnDatagram(const uint8_t* bytes, size_t length, const sockadd
     }
     counters_.packetsIn.fetch_add(1, std::memory_order_relaxed);
     counters_.lastAudioNs.store(arrivalNs, std::memory_order_relaxed);
-    if (!counters_.connected.load(std::memory_order_relaxed)) {
-      counters_.connected.store(true);
+    if (counters_.connectedSession.load(std::memory_order_relaxed) != s->session) {
+      counters_.connectedSession.store(s->session);
       *toJs = true;
     }
     return;
@@ -216,7 +216,7 @@ void ClientPeriod::Period(const int16_t* capture, bool decode, int16_t* playback
     s->receiver->setJitter(jitter == 0, jitter == 0 ? kDefaultJitterBlocks : jitter);
   }
   const int16_t* out = s->silence.data();
-  if (counters_.connected.load(std::memory_order_relaxed)) {
+  if (s->session != 0 && counters_.connectedSession.load(std::memory_order_relaxed) == s->session) {
     s->receiver->decodeNext(s->received.data());
     counters_.underruns.store(s->receiver->underruns(), std::memory_order_relaxed);
     out = s->received.data();

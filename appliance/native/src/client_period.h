@@ -26,6 +26,8 @@ struct ClientSetup {
   // No valid server: no session; the device still runs (silence, or the own signal when muted).
   PeerAddress server;
   StreamFormat format;
+  // Numbers the session (JS's count; 0 without one), so "connected" always names the session it is about.
+  uint32_t session = 0;
   // Already connected (a format change mid-session): decode at once.
   bool startConnected = false;
   std::unique_ptr<CustomEncoder> encoder;
@@ -58,7 +60,8 @@ struct ClientCounters {
   // CLOCK_MONOTONIC ns of the last audio datagram from the server.
   std::atomic<uint64_t> lastAudioNs{0};
   std::atomic<int> jitterSize{0};
-  std::atomic<bool> connected{false};
+  // The session whose first server audio arrived (0: none yet).
+  std::atomic<uint32_t> connectedSession{0};
 };
 
 class ClientPeriod : public PeriodHandler {

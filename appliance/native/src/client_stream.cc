@@ -67,7 +67,7 @@ Napi::Function ClientStream::Define(Napi::Env env) {
                          InstanceMethod<&ClientStream::Receive>("receive"),
                          InstanceMethod<&ClientStream::SendTo>("sendTo"),
                          InstanceMethod<&ClientStream::Counters>("counters"),
-                         InstanceAccessor<&ClientStream::Connected>("connected"),
+                         InstanceAccessor<&ClientStream::Connected>("connectedSession"),
                          InstanceAccessor<&ClientStream::LastAudioNs>("lastAudioNs"),
                          InstanceAccessor<&ClientStream::Port>("port"),
                          InstanceMethod<&ClientStream::Close>("close"),
@@ -166,7 +166,7 @@ Napi::Value ClientStream::DeviceStats(const Napi::CallbackInfo& info) {
   return alsaStatsObject(info.Env(), *device_);
 }
 
-// setSetup({format, server: {addr, port} | null, connected, jitterAuto, jitterSize})
+// setSetup({format, server: {addr, port} | null, session, connected, jitterAuto, jitterSize})
 void ClientStream::SetSetup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireOpen(env, "setSetup");
@@ -179,7 +179,12 @@ void ClientStream::SetSetup(const Napi::CallbackInfo& info) {
     throwType(env, std::string(kWhere) + ".setSetup: a client format has factor 1 and codedBytes 2..1275");
   }
   setup->server = serverArg(env, o.Get("server"));
-  setup->startConnected = setup->server.valid() && o.Get("connected").ToBoolean();
+  const double session = o.Get("session").IsNumber() ? o.Get("session").As<Napi::Number>().DoubleValue() : -1;
+  if (!(session >= 0 && session <= 4294967295.0) || std::floor(session) != session) {
+    throwType(env, std::string(kWhere) + ".setSetup: session must be a uint32");
+  }
+  setup->session = setup->server.valid() ? static_cast<uint32_t>(session) : 0;
+  setup->startConnected = setup->session != 0 && o.Get("connected").ToBoolean();
   std::string error;
   setup->encoder = CustomEncoder::Create(f.frameSamples, f.channels, f.codedBytes, &error);
   if (setup->encoder) setup->receiver = StreamReceiver::Create(f, &error);
@@ -291,7 +296,7 @@ Napi::Value ClientStream::Counters(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ClientStream::Connected(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), period_->counters().connected.load());
+  return Napi::Number::New(info.Env(), period_->counters().connectedSession.load());
 }
 
 // On the monotonicNowNs() scale; 0 before any.

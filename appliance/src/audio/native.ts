@@ -103,8 +103,8 @@ export interface NativeClientCounters {
 export interface NativeClientStream {
   readonly port: number;
   readonly deviceState: 'running' | 'lost' | 'stopped';
-  /** The first audio of the session arrived (set by the real-time thread; a new setup resets it). */
-  readonly connected: boolean;
+  /** The session (setSetup's number) whose first server audio arrived, 0 while none has. */
+  readonly connectedSession: number;
   /** monotonicNowNs() of the server's last audio datagram, 0 before any. */
   readonly lastAudioNs: number;
   openDevice(options: NativeAlsaDuplexOptions): void;
@@ -113,6 +113,7 @@ export interface NativeClientStream {
   setSetup(setup: {
     format: NativeStreamFormat;
     server: { addr: number; port: number } | null;
+    session: number;
     connected: boolean;
     jitterAuto: boolean;
     jitterSize: number;

@@ -114,12 +114,13 @@ export class ClientStream {
 
   /**
    * The stream format (a new encoder, jitter buffer and decoder) and the session: `server` null for none
-   * (nothing is sent), `connected` true when the session already had server audio (decode at once).
+   * (nothing is sent), `session` its number (> 0), `connected` true when it already had server audio (decode
+   * at once).
    */
-  setSetup(o: ClientEngineOptions, sequence: boolean, server: { addr: number; port: number } | null, connected: boolean): void {
+  setSetup(o: ClientEngineOptions, sequence: boolean, server: { addr: number; port: number } | null, session: number, connected: boolean): void {
     this.format = clientFormat(o.frames, o.channels, o.quality, sequence);
     this.props = propsFromFormat(this.format);
-    this.native.setSetup({ format: this.format, server, connected, jitterAuto: o.jitterAuto, jitterSize: o.jitterSize });
+    this.native.setSetup({ format: this.format, server, session, connected, jitterAuto: o.jitterAuto, jitterSize: o.jitterSize });
   }
 
   /** The settings the real-time path reads every period. */
@@ -151,8 +152,9 @@ export class ClientStream {
     return this.native.sendTo(bytes, 0, bytes.length, addr, port);
   }
 
-  get connected(): boolean {
-    return this.native.connected;
+  /** The session whose first server audio arrived (0: none). */
+  get connectedSession(): number {
+    return this.native.connectedSession;
   }
 
   get lastAudioNs(): number {

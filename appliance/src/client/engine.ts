@@ -41,6 +41,8 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private readonly ping = new Ping();
   private readonly mix = new MixSender(() => this.flushMix(performance.now()));
   private sequence = false;
+  /** Numbers sessions for the real-time path, so its "connected" is never a former session's. */
+  private session = 0;
   private serverVersion: string | null = null;
   private serverJitterBlocks = 6;
   private ownId: number | null = null;
@@ -192,7 +194,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
         this.lastError = `internal error (receive): ${(e as Error).message}`;
       }
     }
-    if (this.connection.state === 'connecting' && this.stream.connected) this.becomeConnected(now);
+    if (this.connection.state === 'connecting' && this.stream.connectedSession === this.session) this.becomeConnected(now);
   }
 
   private onDatagram(d: ControlDatagram, now: number): void {
@@ -293,6 +295,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
 
   /** The server's address is known: reset everything per-session and announce the format. */
   private startSession(peer: Peer): void {
+    this.session = (this.session % 0xfffffffe) + 1;
     this.resetSession();
     this.serverVersion = null;
     this.sequence = false;
@@ -316,7 +319,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
 
   /** A new format (or session) for the real-time path, with the current live settings. */
   private setUpStream(peer: Peer | null): void {
-    this.stream.setSetup(this.opts, this.sequence, peer, peer !== null && this.connection.state === 'connected');
+    this.stream.setSetup(this.opts, this.sequence, peer, this.session, peer !== null && this.connection.state === 'connected');
     this.stream.setParams(this.opts);
   }
 
