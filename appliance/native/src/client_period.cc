@@ -90,11 +90,16 @@ void ClientPeriod::TakeSetup() {
   counters_.connectedSession.store(next->startConnected ? next->session : 0);
 }
 
-uint64_t ClientPeriod::LostClockPeriodNs() { return sessionOn_.load() ? periodNs_.load() : 0; }
+// A setup still to be taken keeps the clock going one more period, so ending a session takes effect (and
+// its "connected" clears) although no device runs.
+uint64_t ClientPeriod::LostClockPeriodNs() {
+  return sessionOn_.load() || pending_.load() != nullptr ? periodNs_.load() : 0;
+}
 
 void ClientPeriod::OnLostPeriod() {
   TakeSetup();
   ReceiveAll();
+  if (current_ == nullptr || !current_->server.valid()) return;
   counters_.fallbackPeriods.fetch_add(1, std::memory_order_relaxed);
   Period(nullptr, false, nullptr);
 }
