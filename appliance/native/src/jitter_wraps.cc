@@ -1,6 +1,7 @@
 #include "jitter_wraps.h"
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "args.h"
@@ -181,12 +182,14 @@ Napi::Function StreamReceiverWrap::Define(Napi::Env env) {
                          InstanceAccessor<&StreamReceiverWrap::Size>("size"),
                          InstanceAccessor<&StreamReceiverWrap::AutoCurrentSize>("autoCurrentSize"),
                          InstanceAccessor<&StreamReceiverWrap::PacketBytes>("packetBytes"),
+                         InstanceMethod<&StreamReceiverWrap::Close>("close"),
                      });
 }
 
 StreamReceiverWrap::StreamReceiverWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StreamReceiverWrap>(info) {
   Napi::Env env = info.Env();
   const StreamFormat format = streamFormatArg(env, info[0], "StreamReceiver");
+  format_ = format;
   std::string error;
   receiver_ = StreamReceiver::Create(format, &error);
   if (!receiver_) throw Napi::Error::New(env, error);
@@ -198,14 +201,18 @@ Napi::Value StreamReceiverWrap::Put(const Napi::CallbackInfo& info) {
   if (length < 0 || static_cast<uint64_t>(length) > packet.length) {
     throwType(info.Env(), "StreamReceiver.put: length must lie within packet");
   }
+  if (!receiver_) return Napi::Boolean::New(info.Env(), false);
   return Napi::Boolean::New(info.Env(), receiver_->put(static_cast<const uint8_t*>(packet.data), static_cast<size_t>(length)));
 }
 
 Napi::Value StreamReceiverWrap::DecodeNext(const Napi::CallbackInfo& info) {
   TypedView out = typedArrayArg(info, 0, napi_int16_array, "StreamReceiver.decodeNext", "out", "an Int16Array");
-  const StreamFormat& f = receiver_->format();
-  if (out.length < static_cast<size_t>(f.frameSamples) * f.channels) {
-    throwType(info.Env(), "StreamReceiver.decodeNext: out must hold frameSamples*channels samples");
+  const StreamFormat& f = format_;
+  const size_t samples = static_cast<size_t>(f.frameSamples) * f.channels;
+  if (out.length < samples) throwType(info.Env(), "StreamReceiver.decodeNext: out must hold frameSamples*channels samples");
+  if (!receiver_) {
+    std::memset(out.data, 0, samples * sizeof(int16_t));
+    return Napi::Number::New(info.Env(), StreamReceiver::kUnderrun);
   }
   return Napi::Number::New(info.Env(), receiver_->decodeNext(static_cast<int16_t*>(out.data)));
 }
@@ -213,16 +220,22 @@ Napi::Value StreamReceiverWrap::DecodeNext(const Napi::CallbackInfo& info) {
 void StreamReceiverWrap::SetJitter(const Napi::CallbackInfo& info) {
   // A size out of range (a hostile JITT_BUF_SIZE) leaves the size as it is, like JitterBuffer.setSize.
   const int64_t blocks = integerArg(info, 1, "StreamReceiver.setJitter", "fixedBlocks");
-  receiver_->setJitter(info[0].ToBoolean(), blocks < 0 || blocks > kMaxJitterBlocks ? 0 : static_cast<int>(blocks));
+  if (receiver_) receiver_->setJitter(info[0].ToBoolean(), blocks < 0 || blocks > kMaxJitterBlocks ? 0 : static_cast<int>(blocks));
 }
 
-Napi::Value StreamReceiverWrap::Size(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), receiver_->size()); }
+Napi::Value StreamReceiverWrap::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), receiver_ ? receiver_->size() : 0);
+}
 Napi::Value StreamReceiverWrap::AutoCurrentSize(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), receiver_->autoCurrentSize());
+  return Napi::Number::New(info.Env(), receiver_ ? receiver_->autoCurrentSize() : kAutoStartBlocks);
 }
 Napi::Value StreamReceiverWrap::PacketBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(receiver_->format().packetBytes()));
+  return Napi::Number::New(info.Env(), static_cast<double>(format_.packetBytes()));
 }
+
+// Frees the buffer, its statistics and the decoder now. The server engine's worker never returns to its event
+// loop, where finalizers run, so a receiver it merely dropped would keep its native memory for good.
+void StreamReceiverWrap::Close(const Napi::CallbackInfo& info) { receiver_.reset(); }
 
 Napi::Object jitterConstants(Napi::Env env) {
   Napi::Object o = Napi::Object::New(env);

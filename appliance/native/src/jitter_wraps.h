@@ -58,8 +58,10 @@ class StreamReceiverWrap : public Napi::ObjectWrap<StreamReceiverWrap> {
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value AutoCurrentSize(const Napi::CallbackInfo& info);
   Napi::Value PacketBytes(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
 
   std::unique_ptr<StreamReceiver> receiver_;
+  StreamFormat format_;
 };
 
 // Parses {frameSamples, channels, codedBytes, factor, sequence} (an AudioFormat); TypeError when malformed.

@@ -20,7 +20,9 @@ export const DECODE_SIZE_CHANGED = 2;
  * One incoming stream: put(packet, length) files every frame of a datagram (false when its length is not the
  * format's); decodeNext(out) decodes the next frame, concealing a missing one, and returns DECODE_UNDERRUN
  * and/or DECODE_SIZE_CHANGED; setJitter(auto, fixedBlocks) chooses auto sizing or a fixed size (out of range:
- * unchanged). Neither put nor decodeNext allocates or throws on data.
+ * unchanged). Neither put nor decodeNext allocates or throws on data. close() frees its native state at once (a
+ * worker that never returns to its event loop never runs finalizers); afterwards it takes nothing and plays
+ * silence.
  */
 export type StreamReceiver = NativeStreamReceiver;
 export const StreamReceiver = native.StreamReceiver as new (format: AudioFormat) => StreamReceiver;

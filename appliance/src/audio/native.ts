@@ -64,6 +64,7 @@ export interface NativeStreamReceiver {
   put(packet: Uint8Array, length: number): boolean;
   decodeNext(out: Int16Array): number;
   setJitter(autoSize: boolean, fixedBlocks: number): void;
+  close(): void;
 }
 
 interface NativeJitterConstants {

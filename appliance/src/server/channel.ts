@@ -75,6 +75,11 @@ export class ChannelAudio {
     this.receiver.setJitter(setting === JITTER.autoBlocks, setting === JITTER.autoBlocks ? JITTER.defaultBlocks : setting);
   }
 
+  /** Frees the receiver's native state now: the engine calls this when the channel ends or changes format. */
+  close(): void {
+    this.receiver.close();
+  }
+
   /** Puts every frame of a datagram of the right size into the jitter buffer; false if the size is wrong. */
   putPacket(packet: Uint8Array, length: number): boolean {
     return this.receiver.put(packet, length);

@@ -316,6 +316,7 @@ export class ServerEngine {
   }
 
   private free(ch: Channel): void {
+    ch.audio?.close();
     this.slots[ch.id] = null;
     this.byKey.delete(ch.key);
     this.mixer.removeInput(ch.id);
@@ -363,6 +364,7 @@ export class ServerEngine {
           return;
         }
         audio.setJitter(ch.jitterSetting);
+        ch.audio?.close();
         ch.audio = audio;
         ch.fade.setFormat(fmt.frameSamples as 64 | 128, fmt.factor);
         return;
