@@ -34,26 +34,23 @@ export function parseServerAddress(text: string): ServerAddress {
   return { host, port, label: `${isIP(host) === 6 ? `[${host}]` : host}:${port}` };
 }
 
-/** The address itself when `host` is an IP literal (no lookup, no waiting), null for a name that needs DNS. */
+/**
+ * The address itself when `host` is an IPv4 literal (no lookup, no waiting), null for a name that
+ * needs DNS. Throws for IPv6, which the client does not speak.
+ */
 export function literalServerHost(host: string): string | null {
-  return isIP(host) !== 0 ? host : null;
+  if (isIP(host) === 4) return host;
+  if (isIP(host) === 6) throw new Error(`IPv6 server addresses are not supported (${host})`);
+  return null;
 }
 
 /**
- * The address to send to. A name resolves to its A record, as Jamulus 3.x clients do (and anything
- * involving a directory is IPv4); a name with only an AAAA record (a server on a line without public
- * IPv4, published by DDNS) resolves to that.
+ * The IPv4 address to send to. Jamulus 3.x clients are IPv4 unless started with -6, and anything
+ * involving a directory is IPv4-only, so names resolve to A records.
  */
 export async function resolveServerHost(host: string): Promise<string> {
   const literal = literalServerHost(host);
   if (literal !== null) return literal;
-  try {
-    return (await lookup(host, { family: 4 })).address;
-  } catch (e) {
-    try {
-      return (await lookup(host, { family: 6 })).address;
-    } catch {
-      throw e;
-    }
-  }
+  const r = await lookup(host, { family: 4 });
+  return r.address;
 }
