@@ -31,6 +31,7 @@
         "src/udp_open.cc",
         "src/udp_socket.cc",
         "src/peer_table.cc",
+        "src/peer_ids.cc",
         "src/client_period.cc",
         "src/client_stream.cc"
       ],

@@ -14,10 +14,19 @@ describe('server address', () => {
     assert.throws(() => parseServerAddress('host:70000'), TypeError);
   });
 
-  test('names resolve to IPv4; IPv6 literals are refused', async () => {
+  test('IPv6: [v6]:port or a bare address (default port), labelled in brackets', () => {
+    assert.deepEqual(parseServerAddress('[2001:db8::1]:22200'), { host: '2001:db8::1', port: 22200, label: '[2001:db8::1]:22200' });
+    assert.deepEqual(parseServerAddress('2001:db8::1'), { host: '2001:db8::1', port: 22124, label: '[2001:db8::1]:22124' });
+    assert.throws(() => parseServerAddress('[2001:db8::1'), TypeError);
+    assert.throws(() => parseServerAddress('[not-v6]:22124'), TypeError);
+  });
+
+  test('names resolve to IPv4 first; literals of either family are taken as they are', async () => {
     assert.equal(await resolveServerHost('localhost'), '127.0.0.1');
     assert.equal(await resolveServerHost('10.1.2.3'), '10.1.2.3');
-    await assert.rejects(resolveServerHost('::1'), /IPv6 server addresses are not supported/);
+    assert.equal(await resolveServerHost('::1'), '::1');
+    assert.equal(await resolveServerHost('2001:db8::7'), '2001:db8::7');
+    await assert.rejects(resolveServerHost('no-such-host.invalid'), /ENOTFOUND|EAI_AGAIN|ECONNREFUSED/);
   });
 });
 
@@ -42,10 +51,13 @@ describe('declared format', () => {
   });
 });
 
-test("the box's own server ('127.0.0.1' or 'localhost' without a port) follows the server's port; anything else is kept", () => {
+test("the box's own server ('127.0.0.1', '::1' or 'localhost' without a port) follows the server's port; anything else is kept", () => {
   assert.equal(effectiveServerAddress('127.0.0.1', 22120), '127.0.0.1:22120');
   assert.equal(effectiveServerAddress('localhost', 23000), 'localhost:23000');
   assert.equal(effectiveServerAddress('127.0.0.1:22124', 22120), '127.0.0.1:22124');
   assert.equal(effectiveServerAddress('jam.example.org', 22120), 'jam.example.org');
   assert.equal(effectiveServerAddress('192.168.1.20', 22120), '192.168.1.20');
+  assert.equal(effectiveServerAddress('::1', 22120), '[::1]:22120');
+  assert.equal(effectiveServerAddress('[::1]:22124', 22120), '[::1]:22124');
+  assert.equal(effectiveServerAddress('2001:db8::1', 22120), '2001:db8::1');
 });

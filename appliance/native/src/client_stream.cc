@@ -1,8 +1,10 @@
 #include "client_stream.h"
 
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -11,6 +13,7 @@
 #include "alsa_duplex.h"
 #include "args.h"
 #include "clock.h"
+#include "rt_thread.h"
 #include "jitter_wraps.h"
 
 namespace riffbox {
@@ -40,17 +43,15 @@ int jitterValue(Napi::Env env, Napi::Object o) {
   return static_cast<int>(d);
 }
 
-PeerAddress serverArg(Napi::Env env, Napi::Value v) {
-  if (v.IsNull() || v.IsUndefined()) return PeerAddress{};
-  if (!v.IsObject()) throwType(env, std::string(kWhere) + ": server must be {addr, port} or null");
-  Napi::Object o = v.As<Napi::Object>();
-  const double addr = o.Get("addr").IsNumber() ? o.Get("addr").As<Napi::Number>().DoubleValue() : -1;
-  const double port = o.Get("port").IsNumber() ? o.Get("port").As<Napi::Number>().DoubleValue() : -1;
-  if (!(addr >= 0 && addr <= 4294967295.0) || std::floor(addr) != addr || !(port >= 1 && port <= 65535) ||
-      std::floor(port) != port) {
-    throwType(env, std::string(kWhere) + ": server.addr must be an IPv4 uint32 and server.port 1..65535");
+// "::" dual-stack, so the server may be IPv4 or IPv6; on a kernel without IPv6, IPv4 as before.
+UdpOpenResult openClientSocket(int recvBuffer, int sendBuffer, int* family) {
+  UdpOpenResult r = openUdpSocket(PeerAddress::Ipv6(in6addr_any, 0), recvBuffer, sendBuffer);
+  *family = AF_INET6;
+  if (r.fd < 0 && (r.err == EAFNOSUPPORT || r.err == EADDRNOTAVAIL)) {
+    r = openUdpSocket(PeerAddress::Ipv4(INADDR_ANY, 0), recvBuffer, sendBuffer);
+    *family = AF_INET;
   }
-  return PeerAddress::Ipv4(static_cast<uint32_t>(addr), static_cast<uint16_t>(port));
+  return r;
 }
 
 }  // namespace
@@ -70,6 +71,9 @@ Napi::Function ClientStream::Define(Napi::Env env) {
                          InstanceAccessor<&ClientStream::Connected>("connectedSession"),
                          InstanceAccessor<&ClientStream::LastAudioNs>("lastAudioNs"),
                          InstanceAccessor<&ClientStream::Port>("port"),
+                         InstanceAccessor<&ClientStream::Family>("family"),
+                         InstanceMethod<&ClientStream::PeerId>("peerId"),
+                         InstanceMethod<&ClientStream::PeerAddress>("peerAddress"),
                          InstanceMethod<&ClientStream::Close>("close"),
                      });
 }
@@ -86,7 +90,8 @@ ClientStream::ClientStream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Cl
   const int recvBuffer = static_cast<int>(sizeOption(o, "recvBufferBytes", 0, 0, 64 << 20));
   const int sendBuffer = static_cast<int>(sizeOption(o, "sendBufferBytes", 0, 0, 64 << 20));
 
-  const UdpOpenResult r = openUdpSocket(PeerAddress::Ipv4(0, 0), recvBuffer, sendBuffer);
+  int family = AF_INET6;
+  const UdpOpenResult r = openClientSocket(recvBuffer, sendBuffer, &family);
   if (r.fd < 0) {
     Napi::Error e = Napi::Error::New(env, std::string(kWhere) + ": " + r.syscall + ": " + errnoName(r.err) + " (" +
                                               std::strerror(r.err) + ")");
@@ -95,6 +100,7 @@ ClientStream::ClientStream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Cl
   }
   fd_ = r.fd;
   port_ = r.port;
+  peers_.setFamily(family);
   // Kernel receive times, so the ping's round trip is exact although the socket is read once per period.
   const int on = 1;
   setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
@@ -178,7 +184,7 @@ void ClientStream::SetSetup(const Napi::CallbackInfo& info) {
   if (f.factor != 1 || f.codedBytes < kMinCodedBytes || f.codedBytes > kMaxCodedBytes) {
     throwType(env, std::string(kWhere) + ".setSetup: a client format has factor 1 and codedBytes 2..1275");
   }
-  setup->server = serverArg(env, o.Get("server"));
+  setup->server = ServerArg(env, o.Get("server"));
   const double session = o.Get("session").IsNumber() ? o.Get("session").As<Napi::Number>().DoubleValue() : -1;
   if (!(session >= 0 && session <= 4294967295.0) || std::floor(session) != session) {
     throwType(env, std::string(kWhere) + ".setSetup: session must be a uint32");
@@ -226,7 +232,8 @@ void ClientStream::SetParams(const Napi::CallbackInfo& info) {
 }
 
 // receive(data, meta): the oldest datagram the audio thread passed on, copied into data; meta gets
-// [IPv4 as uint32 (−1 for another family), port, arrival on the monotonicNowNs() scale, real length].
+// [its sender as a peer (peer_ids.h; −1 when the peer table is full), port, arrival on the monotonicNowNs()
+// scale, real length].
 // Returns the bytes copied, or −1 when none is waiting.
 Napi::Value ClientStream::Receive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -240,12 +247,11 @@ Napi::Value ClientStream::Receive(const Napi::CallbackInfo& info) {
   if (n > data.length) n = data.length;
   std::memcpy(data.data, bytes, n);
   period_->control().pop();
-  uint32_t addr = 0;
-  uint16_t port = 0;
   double* out = static_cast<double*>(meta.data);
-  const bool v4 = ipv4Of(m.from, &addr, &port);
-  out[0] = v4 ? static_cast<double>(addr) : -1;
-  out[1] = port;
+  const uint32_t peer = peers_.fromSockaddr(m.from, monotonicNs());
+  out[0] = peer == 0 ? -1 : static_cast<double>(peer);
+  // sin_port and sin6_port sit at the same offset.
+  out[1] = ntohs(reinterpret_cast<const sockaddr_in6&>(m.from).sin6_port);
   out[2] = static_cast<double>(m.arrivalNs - clockOriginNs());
   out[3] = m.length;
   return Napi::Number::New(env, static_cast<double>(n));
@@ -263,10 +269,14 @@ Napi::Value ClientStream::SendTo(const Napi::CallbackInfo& info) {
     throwType(env, "ClientStream.sendTo: offset and length must lie within bytes");
   }
   if (addr < 0 || addr > 0xffffffffll || port < 0 || port > 65535) {
-    throwType(env, "ClientStream.sendTo: addr must be an IPv4 uint32 and port 0..65535");
+    throwType(env, "ClientStream.sendTo: addr must be a peer (uint32) and port 0..65535");
   }
   RequireOpen(env, "sendTo");
-  const PeerAddress to = PeerAddress::Ipv4(static_cast<uint32_t>(addr), static_cast<uint16_t>(port));
+  riffbox::PeerAddress to;
+  if (!peers_.toPeerAddress(static_cast<uint32_t>(addr), static_cast<uint16_t>(port), &to)) {
+    period_->NoteSendError(EDESTADDRREQ);
+    return Napi::Boolean::New(env, false);
+  }
   const ssize_t n = sendto(fd_, static_cast<const uint8_t*>(bytes.data) + offset, static_cast<size_t>(length), MSG_DONTWAIT,
                            to.sa(), to.length);
   if (n < 0) {
@@ -306,6 +316,35 @@ Napi::Value ClientStream::LastAudioNs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ClientStream::Port(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), port_); }
+
+// 6 for the dual-stack socket, 4 on a kernel without IPv6.
+Napi::Value ClientStream::Family(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), peers_.family() == AF_INET6 ? 6 : 4);
+}
+
+Napi::Value ClientStream::PeerId(const Napi::CallbackInfo& info) {
+  RequireOpen(info.Env(), "peerId");
+  return peers_.IdOf(info, "ClientStream.peerId");
+}
+
+Napi::Value ClientStream::PeerAddress(const Napi::CallbackInfo& info) { return peers_.AddressOf(info, "ClientStream.peerAddress"); }
+
+riffbox::PeerAddress ClientStream::ServerArg(Napi::Env env, Napi::Value v) const {
+  if (v.IsNull() || v.IsUndefined()) return riffbox::PeerAddress{};
+  if (!v.IsObject()) throwType(env, std::string(kWhere) + ".setSetup: server must be {addr, port} or null");
+  Napi::Object o = v.As<Napi::Object>();
+  const double addr = o.Get("addr").IsNumber() ? o.Get("addr").As<Napi::Number>().DoubleValue() : -1;
+  const double port = o.Get("port").IsNumber() ? o.Get("port").As<Napi::Number>().DoubleValue() : -1;
+  if (!(addr >= 0 && addr <= 4294967295.0) || std::floor(addr) != addr || !(port >= 1 && port <= 65535) ||
+      std::floor(port) != port) {
+    throwType(env, std::string(kWhere) + ".setSetup: server.addr must be a peer (uint32, see peerId) and server.port 1..65535");
+  }
+  riffbox::PeerAddress server;
+  if (!peers_.toPeerAddress(static_cast<uint32_t>(addr), static_cast<uint16_t>(port), &server)) {
+    throwType(env, std::string(kWhere) + ".setSetup: server.addr is an IPv6 peer id this socket never gave (see peerId)");
+  }
+  return server;
+}
 
 void ClientStream::Close(const Napi::CallbackInfo& info) { Halt(); }
 

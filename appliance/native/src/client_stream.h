@@ -1,5 +1,6 @@
 // ClientStream: the local client's real-time half as one JS object (appliance/src/client/client-stream.ts):
-// its UDP socket, the audio device and its thread, and the per-period path (client_period.h) that thread runs.
+// its UDP socket (dual-stack on "::", so the server may be IPv4 or IPv6; peers are named as peer_ids.h says),
+// the audio device and its thread, and the per-period path (client_period.h) that thread runs.
 // JS hands it setups and settings, sends the protocol's datagrams through its socket, and takes what is not
 // the server's audio from its ring when the onWake callback says something arrived.
 #pragma once
@@ -10,6 +11,7 @@
 #include "alsa_device.h"
 #include "client_period.h"
 #include "coalescing_notifier.h"
+#include "peer_ids.h"
 
 namespace riffbox {
 
@@ -36,10 +38,17 @@ class ClientStream : public Napi::ObjectWrap<ClientStream> {
   Napi::Value Connected(const Napi::CallbackInfo& info);
   Napi::Value LastAudioNs(const Napi::CallbackInfo& info);
   Napi::Value Port(const Napi::CallbackInfo& info);
+  Napi::Value Family(const Napi::CallbackInfo& info);
+  Napi::Value PeerId(const Napi::CallbackInfo& info);
+  Napi::Value PeerAddress(const Napi::CallbackInfo& info);
+  // setSetup's {addr, port} | null: a peer of this socket, or no session.
+  riffbox::PeerAddress ServerArg(Napi::Env env, Napi::Value v) const;
   void Close(const Napi::CallbackInfo& info);
 
   int fd_ = -1;
   uint16_t port_ = 0;
+  // Used on the JS thread only; the audio thread gets the server as a PeerAddress inside its setup.
+  PeerIds peers_;
   CoalescingNotifier notifier_;
   Napi::FunctionReference callback_;
   std::unique_ptr<ClientPeriod> period_;

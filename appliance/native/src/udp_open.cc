@@ -40,15 +40,14 @@ bool PeerAddress::Matches(const sockaddr_storage& other) const {
     const auto* b = reinterpret_cast<const sockaddr_in*>(&other);
     return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
   }
+  if (storage.ss_family == AF_INET6) {
+    // IPv4 peers of a dual-stack socket are IPv4-mapped on both sides, so they compare here too.
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
+    const auto* b = reinterpret_cast<const sockaddr_in6*>(&other);
+    return a->sin6_port == b->sin6_port && std::memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0 &&
+           a->sin6_scope_id == b->sin6_scope_id;
+  }
   return false;
-}
-
-bool ipv4Of(const sockaddr_storage& s, uint32_t* hostOrderAddr, uint16_t* port) {
-  if (s.ss_family != AF_INET) return false;
-  const auto* in = reinterpret_cast<const sockaddr_in*>(&s);
-  *hostOrderAddr = ntohl(in->sin_addr.s_addr);
-  *port = ntohs(in->sin_port);
-  return true;
 }
 
 std::string ipv4String(uint32_t hostOrder) {

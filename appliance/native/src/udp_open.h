@@ -1,6 +1,6 @@
 // Opening a UDP socket the way every riffbox audio socket is opened (the server's NativeUdpSocket and the
-// client's real-time path): non-blocking, buffers as asked, DSCP CS4 like Jamulus, bound. Addresses are
-// kept as sockaddr_storage so an IPv6 family can be added without changing the callers' shape.
+// client's real-time path): non-blocking, buffers as asked, DSCP CS4 like Jamulus, bound; an IPv6 socket on
+// "::" is dual-stack. Addresses are kept as sockaddr_storage, whatever the family.
 #pragma once
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,12 +20,10 @@ struct PeerAddress {
   static PeerAddress Ipv6(const in6_addr& addr, uint16_t port);
   bool valid() const { return length != 0; }
   const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
-  // Same family, address and port as a sender the kernel reported.
+  // Same family, address and port (and IPv6 scope) as a sender the kernel reported.
   bool Matches(const sockaddr_storage& other) const;
 };
 
-// The IPv4 address (host order) and port of a sockaddr, or false for another family.
-bool ipv4Of(const sockaddr_storage& s, uint32_t* hostOrderAddr, uint16_t* port);
 std::string ipv4String(uint32_t hostOrder);
 // "EADDRINUSE", or "errno N".
 std::string errnoName(int err);

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/timerfd.h>
-#include <net/if.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -198,6 +197,7 @@ void UdpSocket::OpenAndBind(Napi::Env env) {
   fd_ = r.fd;
   port_ = r.port;
   dscp_ = r.dscp;
+  peers_.setFamily(family_);
   actualRecvBuffer_ = r.recvBufferBytes;
   actualSendBuffer_ = r.sendBufferBytes;
   timerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -335,7 +335,9 @@ Napi::Value UdpSocket::Receive(const Napi::CallbackInfo& info) {
     const unsigned len = recvMsgs_[k].msg_len;
     recv_.lengths[k] = static_cast<int32_t>(len);
     if (len > slotBytes_) truncated_++;
-    recv_.addrs[k] = FromSockaddr(recvNames_[k], now);
+    const uint32_t peer = peers_.fromSockaddr(recvNames_[k], now);
+    if (peer == 0 && family_ == AF_INET6) peerTableFull_++;
+    recv_.addrs[k] = peer;
     // sin_port and sin6_port sit at the same offset.
     recv_.ports[k] = ntohs(recvNames_[k].sin6_port);
   }
@@ -383,7 +385,7 @@ Napi::Value UdpSocket::Flush(const Napi::CallbackInfo& info) {
       NoteError("flush", EMSGSIZE);
       continue;
     }
-    if (!ToSockaddr(send_.addrs[k], send_.ports[k], &sendNames_[count], &sendMsgs_[count].msg_hdr.msg_namelen)) {
+    if (!peers_.toSockaddr(send_.addrs[k], send_.ports[k], &sendNames_[count], &sendMsgs_[count].msg_hdr.msg_namelen)) {
       sendErrors_++;
       NoteError("flush", EDESTADDRREQ);
       continue;
@@ -427,7 +429,7 @@ Napi::Value UdpSocket::SendTo(const Napi::CallbackInfo& info) {
   RequireOpen(env, "sendTo");
   sockaddr_in6 to{};
   socklen_t toLen = 0;
-  if (!ToSockaddr(d.addr, d.port, &to, &toLen)) {
+  if (!peers_.toSockaddr(d.addr, d.port, &to, &toLen)) {
     sendErrors_++;
     NoteError("sendto", EDESTADDRREQ);
     return Napi::Boolean::New(env, false);
@@ -535,78 +537,11 @@ Napi::Value UdpSocket::Closed(const Napi::CallbackInfo& info) { return Napi::Boo
 
 Napi::Value UdpSocket::Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
-bool UdpSocket::ToSockaddr(uint32_t addr, uint16_t port, sockaddr_in6* out, socklen_t* len) const {
-  std::memset(out, 0, sizeof *out);
-  if (family_ == AF_INET) {
-    auto* sa = reinterpret_cast<sockaddr_in*>(out);
-    sa->sin_family = AF_INET;
-    sa->sin_addr.s_addr = htonl(addr);
-    sa->sin_port = htons(port);
-    *len = sizeof(sockaddr_in);
-    return true;
-  }
-  if (PeerTable::isPeerId(addr)) {
-    if (!peers_.lookup(addr, out)) return false;
-  } else {
-    out->sin6_family = AF_INET6;
-    out->sin6_addr.s6_addr[10] = 0xff;
-    out->sin6_addr.s6_addr[11] = 0xff;
-    const uint32_t be = htonl(addr);
-    std::memcpy(&out->sin6_addr.s6_addr[12], &be, 4);
-  }
-  out->sin6_port = htons(port);
-  *len = sizeof(sockaddr_in6);
-  return true;
-}
+// peerId(text) and peerAddress(addr): the scheme every riffbox socket shares (peer_ids.h).
+Napi::Value UdpSocket::PeerId(const Napi::CallbackInfo& info) { return peers_.IdOf(info, "NativeUdpSocket.peerId"); }
 
-uint32_t UdpSocket::FromSockaddr(const sockaddr_in6& from, uint64_t nowNs) {
-  if (family_ == AF_INET) return ntohl(reinterpret_cast<const sockaddr_in&>(from).sin_addr.s_addr);
-  if (IN6_IS_ADDR_V4MAPPED(&from.sin6_addr)) {
-    uint32_t be;
-    std::memcpy(&be, &from.sin6_addr.s6_addr[12], 4);
-    return ntohl(be);
-  }
-  const uint32_t id = peers_.idFor(from.sin6_addr, from.sin6_scope_id, nowNs);
-  if (id == 0) peerTableFull_++;
-  return id;
-}
-
-// peerId(text): the uint32 a peer is known by on this socket. An IPv6 address is pinned (never
-// reused): for addresses the program chose, such as the server a client joins.
-Napi::Value UdpSocket::PeerId(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const std::string text = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
-  in_addr a4{};
-  if (inet_pton(AF_INET, text.c_str(), &a4) == 1) return Napi::Number::New(env, ntohl(a4.s_addr));
-  // A scope (fe80::1%eth0) names the interface of a link-local address.
-  const size_t pct = text.find('%');
-  const std::string bare = text.substr(0, pct);
-  in6_addr a6{};
-  if (inet_pton(AF_INET6, bare.c_str(), &a6) != 1) throwType(env, "NativeUdpSocket.peerId: address must be an IPv4 or IPv6 address");
-  if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-    uint32_t be;
-    std::memcpy(&be, &a6.s6_addr[12], 4);
-    return Napi::Number::New(env, ntohl(be));
-  }
-  if (family_ != AF_INET6) throwType(env, "NativeUdpSocket.peerId: an IPv6 peer needs a socket bound to an IPv6 address (\"::\")");
-  const uint32_t scope = pct == std::string::npos ? 0 : if_nametoindex(text.substr(pct + 1).c_str());
-  const uint32_t id = peers_.idFor(a6, scope, monotonicNs(), true);
-  if (id == 0) throw Napi::Error::New(env, "NativeUdpSocket.peerId: the peer table is full");
-  return Napi::Number::New(env, id);
-}
-
-// peerAddress(addr): the text of a peer ('203.0.113.7' or '2001:db8::7'), for messages and APIs.
 Napi::Value UdpSocket::PeerAddress(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const uint32_t addr = static_cast<uint32_t>(integerIn(info, 0, "NativeUdpSocket.peerAddress", "addr", 4294967295.0, "0..2^32-1"));
-  sockaddr_in6 sa{};
-  if (family_ == AF_INET6 && PeerTable::isPeerId(addr)) {
-    if (!peers_.lookup(addr, &sa)) return env.Null();
-    char buf[INET6_ADDRSTRLEN];
-    if (inet_ntop(AF_INET6, &sa.sin6_addr, buf, sizeof buf) == nullptr) return env.Null();
-    return Napi::String::New(env, buf);
-  }
-  return Napi::String::New(env, ipv4String(addr));
+  return peers_.AddressOf(info, "NativeUdpSocket.peerAddress");
 }
 
 }  // namespace riffbox

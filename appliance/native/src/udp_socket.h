@@ -1,6 +1,6 @@
 // UdpSocket: a non-blocking UDP socket for a dedicated engine loop that owns its thread: IPv4, or
 // dual-stack IPv6 (bound to "::", IPv4 peers arrive as IPv4-mapped addresses). Peers are host-order
-// uint32s either way: IPv4 addresses as themselves, IPv6 ones as ids from a PeerTable.
+// uint32s either way: IPv4 addresses as themselves, IPv6 ones as ids (peer_ids.h).
 // Receives in batches with recvmmsg into one preallocated block that JS reads through typed
 // arrays created once; sends from a second such block of slots, which JS fills either by
 // queue() (a copy) or by writing the slots directly, handing them all to sendmmsg in flush(). The thread sleeps to absolute CLOCK_MONOTONIC deadlines on a
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "peer_table.h"
+#include "peer_ids.h"
 
 namespace riffbox {
 
@@ -70,10 +70,6 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   void RequireOpen(Napi::Env env, const char* where) const;
   void NoteError(const char* syscall, int err);
   void CloseFds();
-  // A uint32 peer → the kernel's address; false for an IPv6 id this socket does not know.
-  bool ToSockaddr(uint32_t addr, uint16_t port, sockaddr_in6* out, socklen_t* len) const;
-  // The kernel's address → a uint32 peer (0 when the peer table is full).
-  uint32_t FromSockaddr(const sockaddr_in6& from, uint64_t nowNs);
 
   // Options, fixed at construction.
   int family_ = AF_INET;
@@ -107,7 +103,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   std::vector<iovec> sendIov_;
   std::vector<sockaddr_in6> sendNames_;
   size_t queued_ = 0;
-  PeerTable peers_;
+  PeerIds peers_;
 
   uint64_t received_ = 0;
   uint64_t truncated_ = 0;

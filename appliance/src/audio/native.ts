@@ -103,6 +103,8 @@ export interface NativeClientCounters {
 
 export interface NativeClientStream {
   readonly port: number;
+  /** 6: the socket is dual-stack on '::' (IPv4 and IPv6 servers); 4 on a kernel without IPv6. */
+  readonly family: 4 | 6;
   readonly deviceState: 'running' | 'lost' | 'stopped';
   /** The session (setSetup's number) whose first server audio arrived, 0 while none has. */
   readonly connectedSession: number;
@@ -122,6 +124,10 @@ export interface NativeClientStream {
   setParams(params: { muted: boolean; hearOwn: boolean; input: 'input1' | 'input2' | 'stereo'; monoStereo: boolean; jitterAuto: boolean; jitterSize: number }): void;
   receive(data: Uint8Array, meta: Float64Array): number;
   sendTo(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
+  /** As NativeUdpSocket.peerId: the uint32 the server is known by (an IPv6 one pinned). */
+  peerId(address: string): number;
+  /** As NativeUdpSocket.peerAddress. */
+  peerAddress(addr: number): string | null;
   counters(): NativeClientCounters;
   close(): void;
 }

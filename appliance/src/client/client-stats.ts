@@ -2,6 +2,7 @@
 // path's counters in one object (ClientStats, client-options.ts).
 import { JITTER } from '../audio/jitter-buffer.js';
 import { overallDelayMs } from '../audio/overall-delay.js';
+import { endpointText } from '../net/endpoint.js';
 import type { ClientStream } from './client-stream.js';
 import type { Connection } from './connection.js';
 import type { ClientEngineOptions, ClientStats } from './client-options.js';
@@ -42,7 +43,7 @@ export function clientStats(p: ClientStatsParts): ClientStats {
   return {
     state: c.state,
     server: c.state === 'disconnected' ? null : c.label,
-    serverAddress: c.serverIp && c.server ? `${c.serverIp}:${c.server.port}` : null,
+    serverAddress: c.serverIp && c.server ? endpointText(c.serverIp, c.server.port) : null,
     ownChannelId: p.ownId,
     serverVersion: p.serverVersion,
     pingMs: connected ? p.pingMs : null,

@@ -1,5 +1,6 @@
-// The client's real-time half as the engine sees it: the addon's ClientStream (its UDP socket, the audio
-// device and the thread that runs the whole per-period path, appliance/native/src/client_period.h), opened
+// The client's real-time half as the engine sees it: the addon's ClientStream (its UDP socket, dual-stack so the
+// server may be IPv4 or IPv6, the audio device and the thread that runs the whole per-period path,
+// appliance/native/src/client_period.h), opened
 // with the channel count the device offers, handed the negotiated format, the server and the live settings,
 // and read for the datagrams that are not the server's audio and for its counters.
 import { native, type NativeAlsaStats, type NativeClientCounters, type NativeClientStream } from '../audio/native.js';
@@ -41,7 +42,7 @@ export function clientFormat(frames: 64 | 128, channels: ChannelsMode, quality: 
 export interface ControlDatagram {
   bytes: Uint8Array;
   length: number;
-  /** IPv4 as a host-order uint32 (−1: another family), and port. */
+  /** The sender as a peer of the socket (see peerId; −1: unknown), and port. */
   addr: number;
   port: number;
   /** When the kernel received it, on the monotonicNowNs() scale. */
@@ -69,6 +70,25 @@ export class ClientStream {
 
   get port(): number {
     return this.native.port;
+  }
+
+  /** 6 when the socket is dual-stack (IPv4 and IPv6 servers), 4 on a kernel without IPv6. */
+  get family(): 4 | 6 {
+    return this.native.family;
+  }
+
+  /**
+   * The number `address` (an IP literal) is known by on this socket, for setSetup, send and the senders
+   * receive() reports: IPv4 as a host-order uint32, IPv6 as a pinned peer id (appliance/src/net/README.md).
+   * Throws TypeError for an IPv6 address when the socket is IPv4-only.
+   */
+  peerId(address: string): number {
+    return this.native.peerId(address);
+  }
+
+  /** The text of a peer ('203.0.113.7', '2001:db8::7'); null for an unknown IPv6 id. */
+  peerAddress(addr: number): string | null {
+    return this.native.peerAddress(addr);
   }
 
   /**
@@ -113,9 +133,9 @@ export class ClientStream {
   }
 
   /**
-   * The stream format (a new encoder, jitter buffer and decoder) and the session: `server` null for none
-   * (nothing is sent), `session` its number (> 0), `connected` true when it already had server audio (decode
-   * at once).
+   * The stream format (a new encoder, jitter buffer and decoder) and the session: `server` (its `addr` from
+   * peerId) null for none (nothing is sent), `session` its number (> 0), `connected` true when it already had
+   * server audio (decode at once).
    */
   setSetup(o: ClientEngineOptions, sequence: boolean, server: { addr: number; port: number } | null, session: number, connected: boolean): void {
     this.format = clientFormat(o.frames, o.channels, o.quality, sequence);

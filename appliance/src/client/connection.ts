@@ -2,19 +2,20 @@
 // resolved, the format announced) → connected (its first audio arrived) → back to disconnected on request, or
 // to retrying after a failure, with a back-off that doubles from 1 s to 30 s. It decides; the engine acts on
 // its hooks (start a session, end one, say goodbye) and on the events it emits.
-import { ipv4ToUint } from '../net/udp-socket.js';
 import { literalServerHost, parseServerAddress, resolveServerHost, type ServerAddress } from './server-address.js';
 import { CONNECT_TIMEOUT_MS, RETRY_INITIAL_MS, RETRY_MAX_MS } from './client-facts.js';
 import type { ConnectionState } from './client-options.js';
 import type { ClientEngineEvent } from './engine.js';
 
-/** A server as the socket reports senders: IPv4 as a host-order uint32, and a port. */
+/** A server as the socket names senders (ClientStream.peerId: IPv4 as a host-order uint32, IPv6 as a peer id), and a port. */
 export interface Peer {
   addr: number;
   port: number;
 }
 
 interface ConnectionHooks {
+  /** The socket's number for an IP address (ClientStream.peerId); throws when the socket cannot reach it. */
+  peerId(ip: string): number;
   /** The server's address is known: set up a session with it (reset per-session state, announce the format). */
   startSession(peer: Peer): void;
   /** The session ended; `goodbye` is the server to tell (CLM_DISCONNECTION after the grace), if any. */
@@ -26,7 +27,7 @@ interface ConnectionHooks {
 export class Connection {
   state: ConnectionState = 'disconnected';
   server: ServerAddress | null = null;
-  /** The resolved address ("a.b.c.d"), and the peer, while a session is on. */
+  /** The resolved address ("a.b.c.d" or an IPv6 address), and the peer, while a session is on. */
   serverIp: string | null = null;
   peer: Peer | null = null;
   /** The server of the last session: its stray audio is answered with CLM_DISCONNECTION. */
@@ -118,13 +119,7 @@ export class Connection {
     this.server = server;
     this.state = 'connecting';
     this.attemptDeadline = this.hooks.now() + CONNECT_TIMEOUT_MS;
-    let ip: string | null;
-    try {
-      ip = literalServerHost(server.host);
-    } catch (e) {
-      this.lose((e as Error).message);
-      return;
-    }
+    const ip = literalServerHost(server.host);
     if (ip !== null) {
       this.begin(attempt, ip);
       return;
@@ -139,8 +134,16 @@ export class Connection {
 
   private begin(attempt: number, ip: string): void {
     if (attempt !== this.attempt || this.state !== 'connecting') return;
+    let addr: number;
+    try {
+      addr = this.hooks.peerId(ip);
+    } catch (e) {
+      // An IPv6 server while the kernel gave the client an IPv4-only socket.
+      this.lose(`cannot reach ${ip}: ${(e as Error).message}`);
+      return;
+    }
     this.serverIp = ip;
-    this.peer = { addr: ipv4ToUint(ip), port: this.server!.port };
+    this.peer = { addr, port: this.server!.port };
     this.formerPeer = null;
     this.attemptDeadline = this.hooks.now() + CONNECT_TIMEOUT_MS;
     this.hooks.startSession(this.peer);

@@ -70,6 +70,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
       },
     });
     this.connection = new Connection(options.server, {
+      peerId: (ip) => this.stream.peerId(ip),
       startSession: (peer) => this.startSession(peer),
       endSession: (goodbye) => this.endSession(goodbye),
       emit: (e) => this.emit('event', e),

@@ -62,10 +62,6 @@ export function ipv4ToUint(s: string): number {
   return n;
 }
 
-/** "a.b.c.d:port", or "[v6]:port" for an IPv6 address. */
-export function endpointText(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
 
 /** 0x7f000001 → '127.0.0.1'. Throws TypeError unless n is an integer in 0…2^32−1. */
 export function uintToIpv4(n: number): string {

@@ -7,7 +7,7 @@ import { FadeIn } from '../audio/fade-in.js';
 import { LevelMeter } from '../audio/level-meter.js';
 import { OpusCustomEncoder } from '../audio/opus-codec.js';
 import { CHANNEL_TIMEOUT_SAMPLES } from './server-facts.js';
-import { endpointText } from '../net/udp-socket.js';
+import { endpointText } from '../net/endpoint.js';
 
 const OUT_RING = 4;
 

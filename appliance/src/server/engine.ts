@@ -24,7 +24,7 @@ import {
 import { Mixer } from '../audio/mixer.js';
 import { JITTER } from '../audio/jitter-buffer.js';
 import { tickPeriodNs } from '../audio/tick-period.js';
-import { endpointText } from '../net/udp-socket.js';
+import { endpointText } from '../net/endpoint.js';
 import { Channel, ChannelAudio, channelKey } from './channel.js';
 import { chatLineHtml } from './chat-html.js';
 import {
