@@ -43,6 +43,19 @@ pcm.${TEST_PCM} {
   return path;
 }
 
+/** Where the client process runs: by default here, with JSON-RPC on loopback TCP. */
+export interface ClientPlace {
+  /** The command line to spawn for `cmd args` (e.g. inside a network namespace). */
+  wrap(cmd: string, args: string[]): [string, string[]];
+  /** A JSON-RPC connection to the client's `port` (closed with the group). */
+  connectRpc(port: number, secret: string): Promise<JsonRpcClient>;
+}
+
+const HERE: ClientPlace = {
+  wrap: (cmd, args) => [cmd, args],
+  connectRpc: (port, secret) => rpcConnect(port, secret, 10000),
+};
+
 export interface RiffboxClientOptions {
   server: string;
   /** The jackd behind the client's ALSA device. */
@@ -54,6 +67,7 @@ export interface RiffboxClientOptions {
   /** Stored settings other than the flags (e.g. client.hearOwnSignal). */
   settings?: SettingsPatch;
   device?: string;
+  place?: ClientPlace;
 }
 
 export interface RiffboxClient {
@@ -86,12 +100,14 @@ export async function startRiffboxClient(group: ProcessGroup, o: RiffboxClientOp
   // Under SCHED_FIFO where allowed, as the harness runs the Jamulus peers: on two shared cores a
   // normal-priority JS thread is starved for tens of ms at a time (load average > 10 measured here).
   const rt = process.env.RIFFBOX_CLIENT_REALTIME !== '0' && realtimeAllowed();
-  const [cmd, cmdArgs] = rt ? ['chrt', ['-f', String(CLIENT_RT_PRIORITY), process.execPath, ...args]] : [process.execPath, args];
+  const place = o.place ?? HERE;
+  const line: [string, string[]] = rt ? ['chrt', ['-f', String(CLIENT_RT_PRIORITY), process.execPath, ...args]] : [process.execPath, args];
+  const [cmd, cmdArgs] = place.wrap(...line);
   const proc = group.spawn(`riffbox-client-${o.frames}`, cmd, cmdArgs, { env: { ...o.jack.env, ALSA_CONFIG_PATH: o.asoundrc } });
   await proc.waitForLine(/^riffbox client connected to /, 20000, 'stdout');
   let rpc: JsonRpcClient;
   try {
-    rpc = await rpcConnect(rpcPort, secret, 10000);
+    rpc = await place.connectRpc(rpcPort, secret);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${proc.tail()}`);
   }
@@ -102,7 +118,7 @@ export async function startRiffboxClient(group: ProcessGroup, o: RiffboxClientOp
     jack: o.jack,
     db,
     connectRpc: async () => {
-      const c = await rpcConnect(rpcPort, secret, 10000);
+      const c = await place.connectRpc(rpcPort, secret);
       group.onCleanup(() => c.close());
       return c;
     },

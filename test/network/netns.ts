@@ -251,6 +251,9 @@ export class HomeNetwork {
     await this.ip('friend', '-6', 'route', 'add', 'default', 'via', ADDR6.router, 'dev', 'eth0');
     await this.ip('hrouter', '-6', 'route', 'add', '2a0c:77:2::/64', 'via', ADDR6.friendWan);
     await this.ip('frouter', '-6', 'route', 'add', '2a0c:77:1::/64', 'via', ADDR6.homeWan);
+    // A server on the Internet (ADDR6.inet) answers both LANs.
+    await this.ip('inet', '-6', 'route', 'add', '2a0c:77:1::/64', 'via', ADDR6.homeWan);
+    await this.ip('inet', '-6', 'route', 'add', '2a0c:77:2::/64', 'via', ADDR6.friendWan);
     for (const r of ['hrouter', 'frouter'] as const) await this.exec(r, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
   }
 

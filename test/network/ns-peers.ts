@@ -10,6 +10,7 @@ import { randomSecret } from '../harness/ports.js';
 import { connect as rpcConnect, type JsonRpcClient } from '../harness/jsonrpc-client.js';
 import { listPorts, realtimeAllowed, type Jack } from '../harness/jack.js';
 import { clientIni } from '../harness/jamulus.js';
+import type { ClientPlace } from '../interop/client-rig.js';
 import { ADDR, type HomeNetwork, type Role } from './netns.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,6 +87,8 @@ export interface RiffboxServerOptions {
   /** RIFFBOX_PORTMAP_TIMINGS for the run. */
   mapperTimings?: string;
   jsonrpcPort?: number;
+  /** The namespace it runs in (default 'home', the box; 'inet' for a server on the Internet). */
+  role?: Role;
 }
 
 export async function startRiffbox(group: ProcessGroup, net: HomeNetwork, o: RiffboxServerOptions): Promise<RiffboxServer> {
@@ -94,11 +97,12 @@ export async function startRiffbox(group: ProcessGroup, net: HomeNetwork, o: Rif
   writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
   const rpcPort = o.jsonrpcPort ?? 22130;
   const args = [RIFFBOX_CLI, 'server', '--db', o.db, '--jsonrpc-secret-file', secretFile, '--jsonrpc-port', String(rpcPort), ...(o.args ?? [])];
-  const proc = group.spawn('riffbox-server', ...net.command('home', process.execPath, args), {
+  const role = o.role ?? 'home';
+  const proc = group.spawn(role === 'home' ? 'riffbox-server' : `riffbox-server-${role}`, ...net.command(role, process.execPath, args), {
     env: { RIFFBOX_REGISTRATION_TIMINGS: o.timings, RIFFBOX_PORTMAP_TIMINGS: o.mapperTimings },
   });
   await proc.waitForLine(/riffbox server listening on udp\/\d+/, 15000);
-  const rpc = await nsRpc(group, net, 'home', rpcPort, secret);
+  const rpc = await nsRpc(group, net, role, rpcPort, secret);
   return {
     process: proc,
     db: o.db,
@@ -108,6 +112,16 @@ export async function startRiffbox(group: ProcessGroup, net: HomeNetwork, o: Rif
       rpc.close();
       await proc.stop();
     },
+  };
+}
+
+// ---- the riffbox client (test/interop/client-rig.ts) inside a namespace ----
+
+/** Runs startRiffboxClient's process in `role`, its JSON-RPC bridged out (nsRpc). */
+export function nsClientPlace(group: ProcessGroup, net: HomeNetwork, role: Role): ClientPlace {
+  return {
+    wrap: (cmd, args) => net.command(role, cmd, args),
+    connectRpc: (port, secret) => nsRpc(group, net, role, port, secret),
   };
 }
 
@@ -141,6 +155,33 @@ export async function startDirectory(group: ProcessGroup, net: HomeNetwork, extr
   const proc = group.spawn('jamulus-directory', ...net.command('inet', ...maybeRt('/usr/bin/Jamulus', args)));
   await net.waitUdpBound('inet', 22124, 10000, () => proc.running);
   return { process: proc, address: `${ADDR.directory}:22124`, stop: () => proc.stop().then(() => undefined) };
+}
+
+// ---- a Jamulus server on the "Internet" ----
+
+export interface NsJamulusServer {
+  process: ManagedProcess;
+  rpc: JsonRpcClient;
+  stop(): Promise<void>;
+}
+
+/** Debian's Jamulus 3.9.1 as a plain server in `role` on udp/port (extraArgs e.g. ['-6']), with its JSON-RPC. */
+export async function startNsJamulusServer(group: ProcessGroup, net: HomeNetwork, role: Role, port: number, rpcPort: number, extraArgs: string[] = []): Promise<NsJamulusServer> {
+  const secret = randomSecret();
+  const secretFile = group.path(`jamulus-server-${role}-${port}.secret`);
+  writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
+  const args = ['-s', '-n', '-p', String(port), '--jsonrpcport', String(rpcPort), '--jsonrpcsecretfile', secretFile, ...extraArgs];
+  const proc = group.spawn(`jamulus-server-${role}`, ...net.command(role, ...maybeRt('/usr/bin/Jamulus', args)));
+  await net.waitUdpBound(role, port, 10000, () => proc.running);
+  const rpc = await nsRpc(group, net, role, rpcPort, secret);
+  return {
+    process: proc,
+    rpc,
+    stop: async () => {
+      rpc.close();
+      await proc.stop();
+    },
+  };
 }
 
 // ---- directory list queries ----
