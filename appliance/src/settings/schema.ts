@@ -96,7 +96,7 @@ export const SETTINGS = {
   // ---- local client (issue 4) ----
   'client.enabled': setting('Local client', boolean(true), { reload: C }),
   'client.server': setting('Server', hostPort({ default: '127.0.0.1' }), {
-    reload: C, cli: { client: 'server' }, help: 'host[:port] of the Jamulus server to join; 127.0.0.1 without a port is this box, on its server port',
+    reload: C, cli: { client: 'server' }, help: 'host[:port] of the Jamulus server to join (IPv6: [2001:db8::1]:22124); 127.0.0.1 without a port is this box, on its server port',
   }),
   'client.device': setting('Audio device', text({
     maxLength: 128, default: 'auto', pattern: ALSA_NAME, patternMessage: 'must be an ALSA device name such as hw:CARD=USB, default or auto',

@@ -81,7 +81,7 @@ export const FR_SETTINGS: Readonly<Record<string, readonly [string, string?]>> =
   'server.fastUpdate': ['Mise à jour rapide', 'trames de 64 échantillons pour les clients qui les gèrent (moins de latence, plus de CPU)'],
   'server.directory': ['Annuaire', 'annuaire de genre ou hôte[:port] personnalisé, utilisé en mode public'],
   'server.portMapping': ['Ouverture automatique du port', 'en mode privé, demander au routeur d\'ouvrir le port (UPnP IGD, NAT-PMP ou PCP) et le pare-feu IPv6 ; désactivé : redirigez le port à la main'],
-  'client.enabled': ['Client local (se connecter au démarrage)'], 'client.server': ['Serveur', 'hôte[:port] du serveur Jamulus à rejoindre'],
+  'client.enabled': ['Client local (se connecter au démarrage)'], 'client.server': ['Serveur', 'hôte[:port] du serveur Jamulus à rejoindre (IPv6 : [2001:db8::1]:22124)'],
   'client.device': ['Interface audio'], 'client.name': ['Nom'], 'client.instrument': ['Instrument'], 'client.country': ['Pays'],
   'client.city': ['Ville'], 'client.skill': ['Niveau', '0 non précisé, 1 débutant, 2 intermédiaire, 3 expert'],
   'client.frames': ['Trames', '64 (OPUS64, moins de latence) ou 128 échantillons par paquet'], 'client.quality': ['Qualité'],
