@@ -32,6 +32,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Native modules (better-sqlite3 during npm ci, then the addon) compile against the headers Node
+# ships with, rather than headers downloaded from nodejs.org.
+node_prefix="$(node -p 'require("path").resolve(process.execPath, "../..")')"
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

@@ -34,6 +34,8 @@ test('ddclient.conf for each provider', () => {
   assert.match(lan, /ssl=no, server=192\.168\.1\.5:8245/);
   const wan = renderDdclientConf(s({ 'ddns.provider': 'dyndns2', 'ddns.server': 'members.dyndns.org', 'ddns.host': 'h.example.org', 'ddns.username': 'u', 'ddns.password': 'p' }), PATHS)!;
   assert.match(wan, /ssl=yes, server=members\.dyndns\.org/);
+  const own = renderDdclientConf(s({ 'ddns.provider': 'duckdns', 'ddns.host': 'b.duckdns.org', 'ddns.token': 't', 'ddns.checkip': 'http://10.0.0.1:8080/ip' }), PATHS)!;
+  assert.match(own, /^usev4=webv4\nwebv4=http:\/\/10\.0\.0\.1:8080\/ip$/m, "the owner's address lookup replaces the default");
   assert.throws(() => renderDdclientConf(s({ 'ddns.provider': 'noip', 'ddns.host': 'a.ddns.net', 'ddns.username': 'me#x', 'ddns.password': 'p' }), PATHS), DdclientConfigError);
 });
 

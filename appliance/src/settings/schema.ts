@@ -146,6 +146,9 @@ export const SETTINGS = {
   'ddns.password': setting('Password', text({ maxLength: 256, default: '', secret: true }), { reload: ['ddns'], secret: true }),
   'ddns.token': setting('Token', text({ maxLength: 256, default: '', secret: true }), { reload: ['ddns'], secret: true }),
   'ddns.zone': setting('Zone', dnsName({ default: '' }), { reload: ['ddns'], help: 'Cloudflare only' }),
+  'ddns.checkip': setting('Address lookup', text({
+    maxLength: 200, default: '', pattern: /^$|^https?:\/\/[^\s,#'"\\=]+$/, patternMessage: 'must be an http:// or https:// address without spaces, commas, quotes or #',
+  }), { reload: ['ddns'], help: 'a web address that answers with your public IPv4 address as text; empty: https://api.ipify.org/' }),
 
   // ---- system (issue 5) ----
   'system.hostname': setting('Host name', hostLabel({ default: 'riffbox' }), { reload: ['hostname'], help: 'the box answers as NAME.local' }),

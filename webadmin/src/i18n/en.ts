@@ -27,6 +27,7 @@ export const EN = {
   modeLabel: 'Mode', mode_private: 'private', mode_public: 'public',
   addressesTitle: 'Give your friends this address', addrLan: 'On your home network', addrMdns: 'By name at home',
   addrPublic: 'From the internet', addrDdns: 'Your dynamic DNS name',
+  advanced: 'Advanced',
   servicesTitle: 'Services', svcServer: 'Server', svcClient: 'Local client', svcRunning: 'running',
   svcNotRunning: 'not running', svcUnreachable: 'running? cannot be reached',
   svcServerDetail: 'UDP port {port}, {count} of {max} musicians',

@@ -29,6 +29,7 @@ export const FR: Readonly<Record<keyof typeof EN, string>> = {
   modeLabel: 'Mode', mode_private: 'privé', mode_public: 'public',
   addressesTitle: 'Donnez cette adresse à vos amis', addrLan: 'Sur votre réseau local', addrMdns: 'Par son nom, à la maison',
   addrPublic: 'Depuis Internet', addrDdns: 'Votre nom DNS dynamique',
+  advanced: 'Avancé',
   servicesTitle: 'Services', svcServer: 'Serveur', svcClient: 'Client local', svcRunning: 'en marche',
   svcNotRunning: 'arrêté', svcUnreachable: 'en marche ? injoignable',
   svcServerDetail: 'port UDP {port}, {count} musiciens sur {max}',
@@ -89,5 +90,6 @@ export const FR_SETTINGS: Readonly<Record<string, readonly [string, string?]>> =
   'ddns.enabled': ['DNS dynamique'], 'ddns.provider': ['Fournisseur'], 'ddns.server': ['Serveur de mise à jour', 'dyndns2 uniquement'],
   'ddns.host': ['Nom d\'hôte'], 'ddns.username': ['Identifiant'], 'ddns.password': ['Mot de passe'], 'ddns.token': ['Jeton'],
   'ddns.zone': ['Zone', 'Cloudflare uniquement'],
+  'ddns.checkip': ['Recherche de l\'adresse', 'une adresse web qui répond par votre adresse IPv4 publique en texte ; vide : https://api.ipify.org/'],
   'system.hostname': ['Nom d\'hôte', 'le boîtier répond au nom NOM.local'], 'system.language': ['Langue'],
 };
