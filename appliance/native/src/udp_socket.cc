@@ -14,6 +14,7 @@
 #include "args.h"
 #include "clock.h"
 #include "rt_thread.h"
+#include "udp_open.h"
 
 namespace riffbox {
 
@@ -28,20 +29,6 @@ constexpr int kMaxSocketBuffer = 64 << 20;
 // cannot interrupt a thread blocked in the kernel.
 constexpr double kMaxWaitMs = 3600e3;
 constexpr double kMaxSleepAheadNs = 3600e9;
-// DSCP CS4 (the TOS byte 128), what Jamulus sets on its audio socket.
-constexpr int kTos = 128;
-
-std::string errnoName(int err) {
-  const char* name = strerrorname_np(err);
-  return name != nullptr ? std::string(name) : "errno " + std::to_string(err);
-}
-
-std::string ipv4String(uint32_t hostOrder) {
-  in_addr a{};
-  a.s_addr = htonl(hostOrder);
-  char buf[INET_ADDRSTRLEN];
-  return inet_ntop(AF_INET, &a, buf, sizeof buf) != nullptr ? std::string(buf) : std::string("?");
-}
 
 size_t alignUp(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
@@ -185,6 +172,8 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
 }
 
 void UdpSocket::OpenAndBind(Napi::Env env) {
+  const std::string where = ipv4String(bindAddr_) + ":" + std::to_string(requestedPort_);
+  const UdpOpenResult r = openUdpSocket(PeerAddress::Ipv4(bindAddr_, requestedPort_), recvBufferBytes_, sendBufferBytes_);
   auto fail = [&](const char* syscall, int err, const std::string& detail) {
     CloseFds();
     Napi::Error e = Napi::Error::New(env, std::string(kWhere) + ": " + syscall + " " + detail + ": " + errnoName(err) +
@@ -195,37 +184,12 @@ void UdpSocket::OpenAndBind(Napi::Env env) {
     e.Set("port", Napi::Number::New(env, requestedPort_));
     throw e;
   };
-  const std::string where = ipv4String(bindAddr_) + ":" + std::to_string(requestedPort_);
-
-  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) fail("socket", errno, "udp4");
-  // The FORCE variants pass net.core.[rw]mem_max when the process may (CAP_NET_ADMIN); the plain
-  // ones are capped there silently. The kernel doubles the value for its bookkeeping; the
-  // properties report what it granted.
-  if (recvBufferBytes_ > 0 && setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &recvBufferBytes_, sizeof(int)) != 0 &&
-      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &recvBufferBytes_, sizeof(int)) != 0) {
-    fail("setsockopt", errno, "SO_RCVBUF");
-  }
-  if (sendBufferBytes_ > 0 && setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &sendBufferBytes_, sizeof(int)) != 0 &&
-      setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sendBufferBytes_, sizeof(int)) != 0) {
-    fail("setsockopt", errno, "SO_SNDBUF");
-  }
-  // Best effort, like Jamulus: some networks and sandboxes refuse it and audio works anyway.
-  dscp_ = setsockopt(fd_, IPPROTO_IP, IP_TOS, &kTos, sizeof kTos) == 0;
-
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(bindAddr_);
-  sa.sin_port = htons(requestedPort_);
-  if (bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) fail("bind", errno, where);
-  socklen_t len = sizeof sa;
-  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) fail("getsockname", errno, where);
-  port_ = ntohs(sa.sin_port);
-  socklen_t optLen = sizeof(int);
-  if (getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &actualRecvBuffer_, &optLen) != 0) fail("getsockopt", errno, "SO_RCVBUF");
-  optLen = sizeof(int);
-  if (getsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &actualSendBuffer_, &optLen) != 0) fail("getsockopt", errno, "SO_SNDBUF");
-
+  if (r.fd < 0) fail(r.syscall, r.err, r.detail != nullptr ? std::string(r.detail) : where);
+  fd_ = r.fd;
+  port_ = r.port;
+  dscp_ = r.dscp;
+  actualRecvBuffer_ = r.recvBufferBytes;
+  actualSendBuffer_ = r.sendBufferBytes;
   timerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (timerFd_ < 0) fail("timerfd_create", errno, "CLOCK_MONOTONIC");
 }

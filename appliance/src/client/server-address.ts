@@ -4,7 +4,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { splitHostPort } from '../settings/fields.js';
 
-export const DEFAULT_SERVER_PORT = 22124;
+const DEFAULT_SERVER_PORT = 22124;
 
 export interface ServerAddress {
   host: string;

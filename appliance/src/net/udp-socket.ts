@@ -1,8 +1,9 @@
 // The server engine's UDP socket and clock for a loop that owns its worker thread: batch
 // receive (recvmmsg) into memory read through typed arrays created once, a send queue flushed
 // with one sendmmsg, and precise sleeps to absolute monotonic deadlines that can end early when
-// a datagram arrives. Replaces dgram + TickTimer, whose per-datagram and per-tick wake-ups cost
-// more CPU than the audio work (test/bench/README.md). IPv4 only. See README.md beside this.
+// a datagram arrives: node:dgram plus a timer thread waking the event loop cost more CPU in
+// per-datagram and per-tick wake-ups than the audio work (test/bench/README.md). IPv4 only. See
+// README.md beside this.
 import { native } from '../audio/native.js';
 import type { NativeUdpSocket as NativeUdpSocketShape, NativeUdpSocketOptions, NativeUdpStats } from '../audio/native.js';
 

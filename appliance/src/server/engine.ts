@@ -22,8 +22,8 @@ import {
   type ReceivedMessage,
 } from '../protocol/index.js';
 import { Mixer } from '../audio/mixer.js';
-import { AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
-import { tickPeriodNs } from '../audio/tick-timer.js';
+import { JITTER } from '../audio/jitter-buffer.js';
+import { tickPeriodNs } from '../audio/tick-period.js';
 import { ipv4ToUint, uintToIpv4 } from '../net/udp-socket.js';
 import { Channel, ChannelAudio, channelKey } from './channel.js';
 import { chatLineHtml } from './chat-html.js';
@@ -235,7 +235,7 @@ export class ServerEngine {
     ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
     const a = ch.audio;
     if (!a) return this.drop('audio-before-format', `audio from ${ch.address}:${ch.port} before NETW_TRANSPORT_PROPS`);
-    if (!a.putPacket(msg, length, ch.autoJitter ? ch.auto : null)) {
+    if (!a.putPacket(msg, length)) {
       ch.wrongSizePackets++;
       return this.drop('audio-wrong-size', `audio of ${length} bytes from ${ch.address}:${ch.port}, expected ${a.packets[0]!.length}`);
     }
@@ -316,6 +316,7 @@ export class ServerEngine {
   }
 
   private free(ch: Channel): void {
+    ch.audio?.close();
     this.slots[ch.id] = null;
     this.byKey.delete(ch.key);
     this.mixer.removeInput(ch.id);
@@ -362,8 +363,8 @@ export class ServerEngine {
           this.drop('bad-transport-props', `${ch.address}:${ch.port}: ${(e as Error).message}`);
           return;
         }
-        ch.auto.reset(fmt.frameSamples as 64 | 128, fmt.sequence);
-        audio.jitter.setSize(ch.autoJitter ? ch.auto.currentSize : ch.jitterSetting);
+        audio.setJitter(ch.jitterSetting);
+        ch.audio?.close();
         ch.audio = audio;
         ch.fade.setFormat(fmt.frameSamples as 64 | 128, fmt.factor);
         return;
@@ -371,12 +372,8 @@ export class ServerEngine {
       case 'JITT_BUF_SIZE': {
         const blocks = m.value.blocks;
         ch.jitterSetting = blocks;
-        if (blocks === AUTO_JITTER_BLOCKS) {
-          ch.audio?.jitter.setSize(ch.auto.currentSize);
-          ch.link.sendMessage('JITT_BUF_SIZE', { blocks: ch.auto.currentSize }, now);
-        } else {
-          ch.audio?.jitter.setSize(blocks);
-        }
+        ch.audio?.setJitter(blocks);
+        if (blocks === JITTER.autoBlocks) ch.link.sendMessage('JITT_BUF_SIZE', { blocks: ch.jitterBlocks }, now);
         return;
       }
       case 'CHANNEL_GAIN': {
@@ -501,23 +498,21 @@ export class ServerEngine {
       const a = ch.audio;
       if (!a) continue;
       const ch2 = a.format.channels as 1 | 2;
-      const auto = ch.autoJitter ? ch.auto : null;
       let pcm: Int16Array;
       if (a.format.frameSamples === T) {
-        if (a.decodeNext(a.input, auto)) ch.underruns++;
+        if (a.decodeNext(a.input)) ch.underruns++;
         pcm = a.input;
       } else if (T === 128) {
-        if (a.decodeNext(a.inputHalves[0], auto)) ch.underruns++;
-        if (a.decodeNext(a.inputHalves[1], auto)) ch.underruns++;
+        if (a.decodeNext(a.inputHalves[0])) ch.underruns++;
+        if (a.decodeNext(a.inputHalves[1])) ch.underruns++;
         pcm = a.input;
       } else {
-        if (a.phase === 0 && a.decodeNext(a.convIn, auto)) ch.underruns++;
+        if (a.phase === 0 && a.decodeNext(a.convIn)) ch.underruns++;
         pcm = a.convInHalves[a.phase]!;
       }
-      if (auto && auto.changed) {
-        auto.changed = false;
-        a.jitter.setSize(auto.currentSize);
-        ch.link.sendMessage('JITT_BUF_SIZE', { blocks: auto.currentSize }, now);
+      if (a.sizeChanged) {
+        a.sizeChanged = false;
+        ch.link.sendMessage('JITT_BUF_SIZE', { blocks: a.receiver.size }, now);
       }
       a.current = pcm;
       if (ch.identified) {
