@@ -91,6 +91,8 @@ test('the admin unit: its own user and 0700 state, no privileges, nothing writab
 test("tmpfiles.d makes the helper's directories: its output readable by the admin's group only, its state root's", () => {
   const tmpfiles = readFileSync(join(overlay, 'etc/tmpfiles.d/riffbox.conf'), 'utf8');
   assert.match(tmpfiles, new RegExp(`^d ${HELPER_OUTPUT_DIR} 0750 root ${ADMIN_USER} -$`, 'm'));
+  // The boot unit opens the admin's store (as its user) before the admin's unit has made its StateDirectory.
+  assert.match(tmpfiles, new RegExp(`^d ${ADMIN_STATE_DIR} 0700 ${ADMIN_USER} riffbox -$`, 'm'));
   // Every /var directory the helper keeps a file in (declared as module constants).
   const applyDir = join(repo, 'webadmin', 'src', 'apply');
   const varDirs = new Set<string>();
