@@ -78,7 +78,14 @@ export function createApp(o: AdminAppOptions): AdminApp {
 
   // Before anything else, static files included: a request that does not name the box is a
   // DNS-rebinding page or a misdirected one, and gets nothing from it.
-  app.use(new HostCheck({ configuredName: () => o.store.getFlat()['system.hostname'], ...o.hostCheck }).middleware());
+  app.use(new HostCheck({
+    configuredName: () => o.store.getFlat()['system.hostname'],
+    publicName: () => {
+      const s = o.store.getFlat();
+      return s['ddns.enabled'] ? s['ddns.host'] : '';
+    },
+    ...o.hostCheck,
+  }).middleware());
   app.use(securityHeaders);
   app.get('/static/htmx.min.js', (req, res) => {
     res.vary('Accept-Encoding');

@@ -19,6 +19,7 @@ export const FR: Readonly<Record<keyof typeof EN, string>> = {
   throttledGlobal: 'Trop de tentatives erronées sur ce boîtier récemment. Réessayez dans {seconds} s.', throttledBusy: 'Le boîtier vérifie d\'autres tentatives. Réessayez dans un instant.',
   newPassword: 'Nouveau mot de passe', confirmPassword: 'Répétez le mot de passe', language: 'Langue',
   loginTitle: 'Connexion', password: 'Mot de passe', login: 'Se connecter',
+  loginForgot: 'Mot de passe oublié ? Mettez la carte SD du boîtier dans un ordinateur, ouvrez le lecteur « bootfs » et écrivez admin_password=votre-nouveau-mot-de-passe dans riffbox.txt. Au démarrage suivant, le boîtier le prend et déconnecte tous les navigateurs.',
   loginWrong: 'Mot de passe incorrect.', loginThrottled: 'Trop de tentatives. Réessayez dans {seconds} s.',
   passwordTooShort: 'Le mot de passe doit avoir au moins 8 caractères.', passwordTooLong: 'Le mot de passe est trop long.',
   passwordMismatch: 'Les deux mots de passe diffèrent.', passwordWrong: 'Le mot de passe est incorrect.',
