@@ -15,7 +15,8 @@ import { JitterAutoSize } from '../audio/jitter-auto-size.js';
 import { FadeIn } from '../audio/fade-in.js';
 import { LevelMeter } from '../audio/level-meter.js';
 import { OpusCustomDecoder, OpusCustomEncoder } from '../audio/opus-codec.js';
-import { CHANNEL_TIMEOUT_SAMPLES } from './server-facts.js';
+import { CHANNEL_FANOUT_BUDGET, CHANNEL_MESSAGE_BUDGET, PROBATION_TIMEOUT_SAMPLES } from './server-facts.js';
+import { TokenBucket } from './token-buckets.js';
 import { uintToIpv4 } from '../net/udp-socket.js';
 
 const OUT_RING = 4;
@@ -130,7 +131,19 @@ export class Channel {
   readonly auto: JitterAutoSize;
   info: ChannelInfo = EMPTY_INFO;
   identified = false;
-  timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
+  /**
+   * False while on probation: the address has not yet ACKed the first PROBATION_ACKS messages, so it may be
+   * forged. Such a channel is heard by nobody, sent no audio or level list, absent from client lists, and is
+   * sent no more bytes than it sent (bytesIn/bytesOut, wire bytes).
+   */
+  confirmed = false;
+  probationAcks = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** performance.now() of the latest datagram from the address. */
+  lastHeardMs: number;
+  /** Starts at the probation time-out; the reference's 30 s once confirmed. */
+  timeoutSamples = PROBATION_TIMEOUT_SAMPLES;
   audio: ChannelAudio | null = null;
   /** JITT_BUF_SIZE from the client: AUTO_JITTER_BLOCKS (21) or 1…20. Clients ask for auto by default. */
   jitterSetting = AUTO_JITTER_BLOCKS;
@@ -141,9 +154,15 @@ export class Channel {
   /** Audio datagrams dropped because their size did not match the announced format. */
   wrongSizePackets = 0;
   underruns = 0;
+  /** Acknowledged messages processed (CHANNEL_MESSAGE_BUDGET), and those that reach every other client. */
+  readonly messageBudget: TokenBucket;
+  readonly fanoutBudget: TokenBucket;
 
-  constructor(id: number, addr: number, port: number, link: (ch: Channel) => ProtocolLink) {
+  constructor(id: number, addr: number, port: number, nowMs: number, link: (ch: Channel) => ProtocolLink) {
     this.id = id;
+    this.lastHeardMs = nowMs;
+    this.messageBudget = new TokenBucket(CHANNEL_MESSAGE_BUDGET, nowMs);
+    this.fanoutBudget = new TokenBucket(CHANNEL_FANOUT_BUDGET, nowMs);
     this.addr = addr;
     this.address = uintToIpv4(addr);
     this.port = port;

@@ -26,7 +26,10 @@ const options = workerData as ServerEngineOptions;
 
 let socket: NativeUdpSocket;
 try {
-  socket = new NativeUdpSocket({ port: options.port, address: options.bindAddress, recvBufferBytes: 1 << 20, sendBufferBytes: 1 << 20 });
+  // Room for one tick's audio to every client (two datagrams each at most) beside 256 other datagrams: the
+  // engine keeps that share for audio (send-guard.ts).
+  const sendQueueLength = Math.min(1024, 2 * options.maxClients + 256);
+  socket = new NativeUdpSocket({ port: options.port, address: options.bindAddress, recvBufferBytes: 1 << 20, sendBufferBytes: 1 << 20, sendQueueLength });
 } catch (e) {
   const err = e as NodeJS.ErrnoException;
   post({ type: 'failed', code: err.code ?? 'ERROR', message: err.message });
@@ -43,7 +46,7 @@ function handle(req: EngineRequest): unknown {
     case 'getClients':
       return engine.getClients();
     case 'getStats':
-      return engine.getStats();
+      return { ...engine.getStats(), socket: socket.stats() };
     case 'setWelcomeMessage':
       return engine.setWelcomeMessage(req.args[0]);
     case 'setServerInfo':
@@ -117,6 +120,8 @@ for (;;) {
   } catch (e) {
     engine.countInternalError('receive', e as Error);
   }
+  // Replies to what came in go now, so the tick starts with the whole queue for its audio.
+  socket.flush();
   try {
     engine.runDueTicks(monotonicNowNs());
   } catch (e) {
