@@ -20,6 +20,13 @@ import { TokenBucket } from './token-buckets.js';
 import { uintToIpv4 } from '../net/udp-socket.js';
 
 const OUT_RING = 4;
+/**
+ * Missing frames concealed (Opus PLC) after a received one, ≈85 ms at 128 samples; beyond that, and before the
+ * first frame, the channel is silent. A custom-mode decoder's concealment never fades out: it holds noise at
+ * ≈ −50 dBFS after real audio and ≈ −34 dBFS on a decoder that never decoded a frame, so a client that stops
+ * sending, or keeps announcing new formats, would otherwise hiss in everybody's mix.
+ */
+const MAX_CONCEALED_FRAMES = 32;
 
 export const EMPTY_INFO: Readonly<ChannelInfo> = Object.freeze({ country: 0, instrument: 0, skill: 0, name: '', city: '' });
 
@@ -54,6 +61,8 @@ export class ChannelAudio {
   current: Int16Array;
   /** Phase of the 2:1 conversions (which half of a conversion buffer this tick uses). */
   phase = 0;
+  /** Frames in a row without data to decode; starts "long ago" so a new decoder begins silent. */
+  private missing = MAX_CONCEALED_FRAMES;
 
   constructor(format: AudioFormat, serverFrame: 64 | 128) {
     this.format = format;
@@ -94,14 +103,22 @@ export class ChannelAudio {
     return true;
   }
 
-  /** Decodes the next frame from the jitter buffer into out (PLC on underrun). Returns true on underrun. */
+  /** Decodes the next frame from the jitter buffer into out (PLC on a short underrun, then silence). Returns true on underrun. */
   decodeNext(out: Int16Array, auto: JitterAutoSize | null): boolean {
     const n = this.jitter.get(this.frameIn);
     if (auto) auto.onGet();
     if (n > 0) {
-      if (this.decoder.decode(this.frameIn, 0, n, out) > 0) return false;
+      if (this.decoder.decode(this.frameIn, 0, n, out) > 0) {
+        this.missing = 0;
+        return false;
+      }
     }
-    this.decoder.decode(null, 0, 0, out);
+    if (this.missing < MAX_CONCEALED_FRAMES) {
+      this.missing++;
+      this.decoder.decode(null, 0, 0, out);
+    } else {
+      out.fill(0);
+    }
     return true;
   }
 
