@@ -145,7 +145,7 @@ export class Channel {
   readonly key: number;
   readonly link: ProtocolLink;
   readonly fade = new FadeIn();
-  readonly auto: JitterAutoSize;
+  private autoSize: JitterAutoSize | null = null;
   info: ChannelInfo = EMPTY_INFO;
   identified = false;
   /**
@@ -184,8 +184,15 @@ export class Channel {
     this.address = uintToIpv4(addr);
     this.port = port;
     this.key = channelKey(addr, port);
-    this.auto = new JitterAutoSize(128, false);
     this.link = link(this);
+  }
+
+  /**
+   * The automatic jitter-buffer sizing (≈ 60 kB of statistics), made on first use: only a confirmed channel
+   * gets that far, so a stream of forged channels on probation costs next to nothing each.
+   */
+  get auto(): JitterAutoSize {
+    return (this.autoSize ??= new JitterAutoSize(128, false));
   }
 
   get autoJitter(): boolean {
