@@ -14,7 +14,8 @@ import { JitterBuffer, AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
 import { JitterAutoSize } from '../audio/jitter-auto-size.js';
 import { FadeIn } from '../audio/fade-in.js';
 import { LevelMeter } from '../audio/level-meter.js';
-import { OpusCustomDecoder, OpusCustomEncoder } from '../audio/opus-codec.js';
+import type { OpusCustomDecoder, OpusCustomEncoder } from '../audio/opus-codec.js';
+import { serverCodecs } from './codec-pool.js';
 import { CHANNEL_FANOUT_BUDGET, CHANNEL_MESSAGE_BUDGET, PROBATION_TIMEOUT_SAMPLES } from './server-facts.js';
 import { TokenBucket } from './token-buckets.js';
 import { uintToIpv4 } from '../net/udp-socket.js';
@@ -27,6 +28,12 @@ const OUT_RING = 4;
  * sending, or keeps announcing new formats, would otherwise hiss in everybody's mix.
  */
 const MAX_CONCEALED_FRAMES = 32;
+/**
+ * Jitter statistics of channels that ended, for the next ones: each holds ≈ 60 kB of typed arrays, and the
+ * engine's worker, which never returns to its event loop, frees garbage array buffers only lazily (see
+ * codec-pool.ts for the native side of the same story).
+ */
+const idleAutoSizes: JitterAutoSize[] = [];
 
 export const EMPTY_INFO: Readonly<ChannelInfo> = Object.freeze({ country: 0, instrument: 0, skill: 0, name: '', city: '' });
 
@@ -34,8 +41,8 @@ export const EMPTY_INFO: Readonly<ChannelInfo> = Object.freeze({ country: 0, ins
 export class ChannelAudio {
   readonly format: AudioFormat;
   readonly jitter: JitterBuffer;
-  readonly decoder: InstanceType<typeof OpusCustomDecoder>;
-  readonly encoder: InstanceType<typeof OpusCustomEncoder>;
+  readonly decoder: OpusCustomDecoder;
+  readonly encoder: OpusCustomEncoder;
   /** Decoded input for the current server tick (serverFrame × channels). */
   readonly input: Int16Array;
   /** Views into `input` (client 64 on a 128 server) or into `convIn` (client 128 on a 64 server). */
@@ -70,8 +77,13 @@ export class ChannelAudio {
     const cf = format.frameSamples as 64 | 128;
     this.jitter = new JitterBuffer({ maxBlockBytes: format.codedBytes });
     this.jitter.reset(format.codedBytes, format.sequence);
-    this.decoder = new OpusCustomDecoder(cf, ch);
-    this.encoder = new OpusCustomEncoder(cf, ch, format.codedBytes);
+    this.decoder = serverCodecs.decoder(cf, ch);
+    try {
+      this.encoder = serverCodecs.encoder(cf, ch, format.codedBytes);
+    } catch (e) {
+      serverCodecs.release(null, this.decoder);
+      throw e;
+    }
     this.input = new Int16Array(serverFrame * ch);
     this.current = this.input;
     this.inputHalves = [this.input.subarray(0, (serverFrame / 2) * ch), this.input.subarray((serverFrame / 2) * ch)];
@@ -87,8 +99,18 @@ export class ChannelAudio {
     for (let i = 0; i < OUT_RING; i++) this.packets.push(new Uint8Array(audioPacketBytes(format)));
     // Opus cannot fill every size a client may announce (a 64-sample frame tops out near 85 bytes per
     // channel): find out now, once, and refuse the format rather than fail on every tick.
-    this.encoder.encode(new Int16Array(cf * ch), this.codedOut, 0);
+    try {
+      this.encoder.encode(new Int16Array(cf * ch), this.codedOut, 0);
+    } catch (e) {
+      this.close();
+      throw e;
+    }
     this.encoder.reset();
+  }
+
+  /** Hands the codecs back to the pool; the engine calls this when the channel ends or changes format. */
+  close(): void {
+    serverCodecs.release(this.encoder, this.decoder);
   }
 
   /** Puts every frame of a datagram of the right size into the jitter buffer; false if the size is wrong. */
@@ -192,7 +214,20 @@ export class Channel {
    * gets that far, so a stream of forged channels on probation costs next to nothing each.
    */
   get auto(): JitterAutoSize {
-    return (this.autoSize ??= new JitterAutoSize(128, false));
+    if (!this.autoSize) {
+      const reused = idleAutoSizes.pop();
+      if (reused) reused.reset(128, false);
+      this.autoSize = reused ?? new JitterAutoSize(128, false);
+    }
+    return this.autoSize;
+  }
+
+  /** The channel ended: its codecs and jitter statistics go back for the next channels. */
+  release(): void {
+    this.audio?.close();
+    this.audio = null;
+    if (this.autoSize) idleAutoSizes.push(this.autoSize);
+    this.autoSize = null;
   }
 
   get autoJitter(): boolean {

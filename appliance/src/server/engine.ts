@@ -337,6 +337,7 @@ export class ServerEngine {
     this.byKey.delete(ch.key);
     this.mixer.removeInput(ch.id);
     ch.link.reset();
+    ch.release();
     // A channel on probation was never announced, so its end is nobody's business.
     if (ch.confirmed) {
       this.confirmedCount--;
@@ -397,6 +398,7 @@ export class ServerEngine {
         }
         ch.auto.reset(fmt.frameSamples as 64 | 128, fmt.sequence);
         audio.jitter.setSize(ch.autoJitter ? ch.auto.currentSize : ch.jitterSetting);
+        ch.audio?.close();
         ch.audio = audio;
         ch.fade.setFormat(fmt.frameSamples as 64 | 128, fmt.factor);
         return;

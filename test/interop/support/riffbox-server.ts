@@ -24,7 +24,8 @@ export interface RiffboxServer {
   /** "127.0.0.1:PORT" */
   address: string;
   rpc: JsonRpcClient;
-  stats(): Promise<EngineStats>;
+  /** riffbox/getServerStats: the engine's counters and the main thread's live handles by kind. */
+  stats(): Promise<EngineStats & { mainThreadResources: Record<string, number> }>;
 }
 
 export async function startRiffboxServer(g: ProcessGroup, o: RiffboxServerOptions = {}): Promise<RiffboxServer> {
