@@ -111,12 +111,17 @@ describe('riffbox server under connection churn', () => {
       const pct = (q: number): string => cycleMs[Math.min(cycleMs.length - 1, Math.floor(q * cycleMs.length))]!.toFixed(0);
       t.diagnostic(`${cycleMs.length} cycles in ${churnSeconds.toFixed(1)} s, ${PARALLEL} at a time: connect-to-audio-and-leave p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
       t.diagnostic(`channels afterwards: ${after.clients} connected, ${after.probation} on probation; server RSS ${(rssKb(server.process.pid) / 1024).toFixed(1)} MiB: ${(rssWarm / 1024).toFixed(1)} MiB after ${WARM_UP} cycles → ${(rssAfter / 1024).toFixed(1)} MiB after ${CHURN_CYCLES}`);
-      t.diagnostic(`main-thread handles after ${WARM_UP} cycles ${JSON.stringify(resourcesWarm)}, after all ${JSON.stringify(after.mainThreadResources)}; drops ${JSON.stringify(after.dropped)}`);
+      t.diagnostic(`main-thread handles after ${WARM_UP} cycles ${JSON.stringify(resourcesWarm)}, after all ${JSON.stringify(after.mainThreadResources)}; kept for reuse ${JSON.stringify(after.idle)}; engine heap ${((after.memory?.heapUsed ?? NaN) / 1048576).toFixed(1)} MiB used of ${((after.memory?.heapTotal ?? NaN) / 1048576).toFixed(1)}; drops ${JSON.stringify(after.dropped)}`);
 
       assert.equal(cycleMs.length, CHURN_CYCLES, 'every cycle connected and left');
       assert.equal(after.clients + after.probation, 0, 'no channel is left behind');
       assert.deepEqual(after.mainThreadResources, resourcesWarm, 'the main thread holds the same handles as after the warm-up');
-      assert.ok(rssAfter - rssWarm < 16 * 1024, `RSS grew ${((rssAfter - rssWarm) / 1024).toFixed(1)} MiB after the warm-up`);
+      // Kept for reuse, not piling up: at most two codecs and one set of jitter statistics per slot ever used at once.
+      assert.ok(after.idle.codecs <= 2 * 2 * 10 && after.idle.jitterStats <= 10, JSON.stringify(after.idle));
+      // RSS in a garbage-collected runtime only settles slowly (V8 grows its heap for a while, measured ≈ 1 200
+      // cycles to flatten when collection is forced): a bound, not a flat line. The Opus states this test found
+      // leaking cost ≈ 50 kB a cycle, 33 MiB over the cycles measured here.
+      assert.ok(rssAfter - rssWarm < 24 * 1024, `RSS grew ${((rssAfter - rssWarm) / 1024).toFixed(1)} MiB after the warm-up`);
 
       const jackLast = await startJackd(g, { frames: 128 });
       const last = await realClientServed(g, jackLast, server, 'Last', t);

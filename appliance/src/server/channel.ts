@@ -240,6 +240,11 @@ export class Channel {
   }
 }
 
+/** Codec states and jitter statistics kept for reuse: bounded by how many channels were ever alive at once. */
+export function idleChannelState(): { codecs: number; jitterStats: number } {
+  return { codecs: serverCodecs.idle, jitterStats: idleAutoSizes.length };
+}
+
 /** One number per (IPv4, port): 48 bits, exact in a double, and no string built per datagram. */
 export function channelKey(addr: number, port: number): number {
   return addr * 65536 + port;

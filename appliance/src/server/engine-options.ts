@@ -43,6 +43,8 @@ export interface EngineStats {
   clients: number;
   /** Channels on probation: created by a datagram, their address not yet confirmed (may be forged). */
   probation: number;
+  /** Codec states and jitter statistics of ended channels, kept for the next ones (at most what was ever in use at once). */
+  idle: { codecs: number; jitterStats: number };
   ticks: number;
   /** Timer callbacks that found more than one tick due (the thread was late). */
   lateTicks: number;
@@ -58,4 +60,6 @@ export interface EngineStats {
   engineRealtime: boolean;
   /** The UDP socket's own counters (sendBufferFull: datagrams the kernel refused for lack of buffer). */
   socket?: UdpSocketStats;
+  /** process.memoryUsage() seen from the engine's worker: rss is the process's, the heap figures its own isolate's. */
+  memory?: NodeJS.MemoryUsage;
 }

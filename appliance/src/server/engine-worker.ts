@@ -46,7 +46,7 @@ function handle(req: EngineRequest): unknown {
     case 'getClients':
       return engine.getClients();
     case 'getStats':
-      return { ...engine.getStats(), socket: socket.stats() };
+      return { ...engine.getStats(), socket: socket.stats(), memory: process.memoryUsage() };
     case 'setWelcomeMessage':
       return engine.setWelcomeMessage(req.args[0]);
     case 'setServerInfo':

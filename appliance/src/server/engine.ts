@@ -29,7 +29,7 @@ import { Mixer } from '../audio/mixer.js';
 import { AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
 import { tickPeriodNs } from '../audio/tick-timer.js';
 import { ipv4ToUint } from '../net/udp-socket.js';
-import { Channel, ChannelAudio, channelKey } from './channel.js';
+import { Channel, ChannelAudio, channelKey, idleChannelState } from './channel.js';
 import { chatLineHtml } from './chat-html.js';
 import {
   ANNOUNCED_OS,
@@ -109,6 +109,7 @@ export class ServerEngine {
       audioPacketsOut: 0,
       protocolIn: 0,
       probation: 0,
+      idle: { codecs: 0, jitterStats: 0 },
       dropped: {},
       lastDropError: null,
       engineRealtime: false,
@@ -174,6 +175,7 @@ export class ServerEngine {
   getStats(): EngineStats {
     this.stats.clients = this.confirmedCount;
     this.stats.probation = this.byKey.size - this.confirmedCount;
+    this.stats.idle = idleChannelState();
     this.drops.text();
     return this.stats;
   }
