@@ -101,7 +101,7 @@ describe('riffbox server and forged source addresses', { skip: unavailable ?? fa
       const amplification = c.backBytes / c.sentBytes;
       const distinct = Math.min(c.sentPackets / 2, 2 * SPOOF_ADDRESSES_PER_KIND);
 
-      t.diagnostic(`forged: ${c.sentPackets} datagrams (${c.sentBytes} B on the wire) from ${distinct} addresses in ${spoofSeconds.toFixed(1)} s; ${spoofer.output().stdout.trim()}`);
+      t.diagnostic(`forged: ${c.sentPackets} datagrams (${c.sentBytes} B on the wire) from ${distinct} addresses in ${spoofSeconds.toFixed(1)} s; the spoofer: ${spoofer.output().stdout.trim().split('\n').pop()}`);
       t.diagnostic(`sent back to forged addresses: ${c.backPackets} datagrams, ${c.backBytes} B (${c.backToAudioOnly} to the one-datagram range, ${c.backToGuessers} to the ACK guessers): amplification ${amplification.toFixed(3)}`);
       t.diagnostic(`newcomer Carol connected in ${joinSeconds.toFixed(1)} s; connected during the run: ${clients.clients.map((x) => x.name).join(', ')}; channels on probation at most ${peakProbation}`);
       t.diagnostic(`server RSS ${(rssBefore / 1024).toFixed(1)} → ${(rssAfter / 1024).toFixed(1)} MiB (peak ${(peakRss / 1024).toFixed(1)} MiB); drops: ${JSON.stringify(drops)}`);
