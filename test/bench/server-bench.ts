@@ -156,7 +156,7 @@ async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames
   const secret = randomSecret();
   const secretFile = group.path('jsonrpc.secret');
   writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
-  const args = [RIFFBOX_CLI, 'server', '--port', String(port), '--max-clients', String(maxClients), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
+  const args = [RIFFBOX_CLI, 'server', '--no-port-mapping', '--port', String(port), '--max-clients', String(maxClients), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
   if (frames === 64) args.push('--fast-update');
   const proc = group.spawn('riffbox-server', process.execPath, args);
   await proc.waitForLine(/riffbox server listening on udp\/\d+/, 15000, 'stdout');

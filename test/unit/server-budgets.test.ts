@@ -59,6 +59,12 @@ class CountingSink implements DatagramSink {
     this.queued = 0;
     return n;
   }
+  peerId(): number {
+    return 1;
+  }
+  peerAddress(): string {
+    return '127.0.0.1';
+  }
 }
 const sink = (length: number): CountingSink => new CountingSink(length);
 
@@ -80,7 +86,7 @@ describe('SendGuard', () => {
     const out = sink(256);
     const refused: SendRefusal[] = [];
     const g = new SendGuard(out, 10, 0, (r) => refused.push(r));
-    const ch = new Channel(0, 1, 1, 0, () => new ProtocolLink({ send: () => {}, onMessage: () => {} }));
+    const ch = new Channel(0, 1, '0.0.0.1', 1, 0, () => new ProtocolLink({ send: () => {}, onMessage: () => {} }));
     ch.bytesIn = 46 + 28;
     g.toChannel(ch, new Uint8Array(10));
     g.toChannel(ch, new Uint8Array(10));

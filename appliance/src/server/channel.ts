@@ -1,24 +1,15 @@
 // One server channel slot: a connected client's address, protocol link, negotiated audio format, and the
 // preallocated buffers its audio needs on every tick. Buffers are (re)allocated only when the client
 // announces a new format (NETW_TRANSPORT_PROPS), never on the tick.
-import {
-  ProtocolLink,
-  audioFrameOffset,
-  audioFrameSequence,
-  audioPacketBytes,
-  assembleAudioPacket,
-  type AudioFormat,
-  type ChannelInfo,
-} from '../protocol/index.js';
-import { JitterBuffer, AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
-import { JitterAutoSize } from '../audio/jitter-auto-size.js';
+import { ProtocolLink, audioPacketBytes, assembleAudioPacket, type AudioFormat, type ChannelInfo } from '../protocol/index.js';
+import { JITTER, StreamReceiver, DECODE_UNDERRUN, DECODE_SIZE_CHANGED } from '../audio/jitter-buffer.js';
 import { FadeIn } from '../audio/fade-in.js';
 import { LevelMeter } from '../audio/level-meter.js';
-import type { OpusCustomDecoder, OpusCustomEncoder } from '../audio/opus-codec.js';
-import { serverCodecs } from './codec-pool.js';
+import type { OpusCustomEncoder } from '../audio/opus-codec.js';
+import { serverEncoders } from './codec-pool.js';
 import { CHANNEL_FANOUT_BUDGET, CHANNEL_MESSAGE_BUDGET, PROBATION_TIMEOUT_SAMPLES } from './server-facts.js';
 import { TokenBucket } from './token-buckets.js';
-import { uintToIpv4 } from '../net/udp-socket.js';
+import { endpointText } from '../net/udp-socket.js';
 
 const OUT_RING = 4;
 /**
@@ -28,20 +19,16 @@ const OUT_RING = 4;
  * sending, or keeps announcing new formats, would otherwise hiss in everybody's mix.
  */
 const MAX_CONCEALED_FRAMES = 32;
-/**
- * Jitter statistics of channels that ended, for the next ones: each holds ≈ 60 kB of typed arrays, and the
- * engine's worker, which never returns to its event loop, frees garbage array buffers only lazily (see
- * codec-pool.ts for the native side of the same story).
- */
-const idleAutoSizes: JitterAutoSize[] = [];
 
 export const EMPTY_INFO: Readonly<ChannelInfo> = Object.freeze({ country: 0, instrument: 0, skill: 0, name: '', city: '' });
 
 /** Audio state that exists once a client announced an Opus format. */
 export class ChannelAudio {
   readonly format: AudioFormat;
-  readonly jitter: JitterBuffer;
-  readonly decoder: OpusCustomDecoder;
+  /** Jitter buffer, its auto-sizer and the decoder, in the addon (the same code as the client's). */
+  readonly receiver: StreamReceiver;
+  /** The auto-sizer moved the buffer since the engine last told the client (JITT_BUF_SIZE). */
+  sizeChanged = false;
   readonly encoder: OpusCustomEncoder;
   /** Decoded input for the current server tick (serverFrame × channels). */
   readonly input: Int16Array;
@@ -59,7 +46,6 @@ export class ChannelAudio {
   /** Coded frames waiting to fill one datagram (factor × codedBytes). */
   readonly codedOut: Uint8Array;
   codedOutFrames = 0;
-  readonly frameIn: Uint8Array;
   /** Datagrams in flight rotate through a small ring, so a queued send never sees its bytes overwritten. */
   readonly packets: Uint8Array[];
   packetIndex = 0;
@@ -68,20 +54,18 @@ export class ChannelAudio {
   current: Int16Array;
   /** Phase of the 2:1 conversions (which half of a conversion buffer this tick uses). */
   phase = 0;
-  /** Frames in a row without data to decode; starts "long ago" so a new decoder begins silent. */
+  /** Frames in a row without data to decode; starts "long ago" so a new stream begins silent. */
   private missing = MAX_CONCEALED_FRAMES;
 
   constructor(format: AudioFormat, serverFrame: 64 | 128) {
     this.format = format;
     const ch = format.channels as 1 | 2;
     const cf = format.frameSamples as 64 | 128;
-    this.jitter = new JitterBuffer({ maxBlockBytes: format.codedBytes });
-    this.jitter.reset(format.codedBytes, format.sequence);
-    this.decoder = serverCodecs.decoder(cf, ch);
+    this.receiver = new StreamReceiver(format);
     try {
-      this.encoder = serverCodecs.encoder(cf, ch, format.codedBytes);
+      this.encoder = serverEncoders.take(cf, ch, format.codedBytes);
     } catch (e) {
-      serverCodecs.release(null, this.decoder);
+      this.receiver.close();
       throw e;
     }
     this.input = new Int16Array(serverFrame * ch);
@@ -94,7 +78,6 @@ export class ChannelAudio {
     this.convOut = new Int16Array(128 * ch);
     this.convOutHalves = [this.convOut.subarray(0, 64 * ch), this.convOut.subarray(64 * ch)];
     this.codedOut = new Uint8Array(format.codedBytes * format.factor);
-    this.frameIn = new Uint8Array(format.codedBytes);
     this.packets = [];
     for (let i = 0; i < OUT_RING; i++) this.packets.push(new Uint8Array(audioPacketBytes(format)));
     // Opus cannot fill every size a client may announce (a 64-sample frame tops out near 85 bytes per
@@ -108,39 +91,35 @@ export class ChannelAudio {
     this.encoder.reset();
   }
 
-  /** Hands the codecs back to the pool; the engine calls this when the channel ends or changes format. */
+  /** Auto sizing (AUTO_JITTER_BLOCKS, 21) or a fixed size 1…20 as the client asked; anything else is ignored. */
+  setJitter(setting: number): void {
+    this.receiver.setJitter(setting === JITTER.autoBlocks, setting === JITTER.autoBlocks ? JITTER.defaultBlocks : setting);
+  }
+
+  /**
+   * Frees the receiver's native state now and hands the encoder back for reuse: the engine calls this when the
+   * channel ends or changes format (its worker never runs finalizers).
+   */
   close(): void {
-    serverCodecs.release(this.encoder, this.decoder);
+    this.receiver.close();
+    serverEncoders.give(this.encoder);
   }
 
   /** Puts every frame of a datagram of the right size into the jitter buffer; false if the size is wrong. */
-  putPacket(packet: Uint8Array, length: number, auto: JitterAutoSize | null): boolean {
-    const f = this.format;
-    if (length !== audioPacketBytes(f)) return false;
-    for (let i = 0; i < f.factor; i++) {
-      const seq = audioFrameSequence(f, packet, i);
-      this.jitter.put(packet, audioFrameOffset(f, i), f.codedBytes, seq);
-      if (auto) auto.onPut(seq);
-    }
-    return true;
+  putPacket(packet: Uint8Array, length: number): boolean {
+    return this.receiver.put(packet, length);
   }
 
   /** Decodes the next frame from the jitter buffer into out (PLC on a short underrun, then silence). Returns true on underrun. */
-  decodeNext(out: Int16Array, auto: JitterAutoSize | null): boolean {
-    const n = this.jitter.get(this.frameIn);
-    if (auto) auto.onGet();
-    if (n > 0) {
-      if (this.decoder.decode(this.frameIn, 0, n, out) > 0) {
-        this.missing = 0;
-        return false;
-      }
+  decodeNext(out: Int16Array): boolean {
+    const r = this.receiver.decodeNext(out);
+    if ((r & DECODE_SIZE_CHANGED) !== 0) this.sizeChanged = true;
+    if ((r & DECODE_UNDERRUN) === 0) {
+      this.missing = 0;
+      return false;
     }
-    if (this.missing < MAX_CONCEALED_FRAMES) {
-      this.missing++;
-      this.decoder.decode(null, 0, 0, out);
-    } else {
-      out.fill(0);
-    }
+    if (this.missing < MAX_CONCEALED_FRAMES) this.missing++;
+    else out.fill(0);
     return true;
   }
 
@@ -159,15 +138,16 @@ export class ChannelAudio {
 
 export class Channel {
   readonly id: number;
-  /** IPv4 as a host-order number, as the socket reports it. */
+  /** The peer as the socket reports it: IPv4 as a host-order number, IPv6 as the socket's peer id. */
   readonly addr: number;
-  /** Dotted quad, for people and JSON-RPC. */
+  /** The address as text ('203.0.113.7', '2001:db8::7'), for people and JSON-RPC. */
   readonly address: string;
+  /** "203.0.113.7:22134" or "[2001:db8::7]:22134". */
+  readonly endpoint: string;
   readonly port: number;
   readonly key: number;
   readonly link: ProtocolLink;
   readonly fade = new FadeIn();
-  private autoSize: JitterAutoSize | null = null;
   info: ChannelInfo = EMPTY_INFO;
   identified = false;
   /**
@@ -185,7 +165,7 @@ export class Channel {
   timeoutSamples = PROBATION_TIMEOUT_SAMPLES;
   audio: ChannelAudio | null = null;
   /** JITT_BUF_SIZE from the client: AUTO_JITTER_BLOCKS (21) or 1…20. Clients ask for auto by default. */
-  jitterSetting = AUTO_JITTER_BLOCKS;
+  jitterSetting: number = JITTER.autoBlocks;
   readonly meter = new LevelMeter();
   /** Level sent in the last CLM_CHANNEL_LEVEL_LIST, 0…9. */
   level = 0;
@@ -197,52 +177,38 @@ export class Channel {
   readonly messageBudget: TokenBucket;
   readonly fanoutBudget: TokenBucket;
 
-  constructor(id: number, addr: number, port: number, nowMs: number, link: (ch: Channel) => ProtocolLink) {
+  constructor(id: number, addr: number, address: string, port: number, nowMs: number, link: (ch: Channel) => ProtocolLink) {
     this.id = id;
     this.lastHeardMs = nowMs;
     this.messageBudget = new TokenBucket(CHANNEL_MESSAGE_BUDGET, nowMs);
     this.fanoutBudget = new TokenBucket(CHANNEL_FANOUT_BUDGET, nowMs);
     this.addr = addr;
-    this.address = uintToIpv4(addr);
+    this.address = address;
+    this.endpoint = endpointText(address, port);
     this.port = port;
     this.key = channelKey(addr, port);
     this.link = link(this);
   }
 
-  /**
-   * The automatic jitter-buffer sizing (≈ 60 kB of statistics), made on first use: only a confirmed channel
-   * gets that far, so a stream of forged channels on probation costs next to nothing each.
-   */
-  get auto(): JitterAutoSize {
-    if (!this.autoSize) {
-      const reused = idleAutoSizes.pop();
-      if (reused) reused.reset(128, false);
-      this.autoSize = reused ?? new JitterAutoSize(128, false);
-    }
-    return this.autoSize;
-  }
-
-  /** The channel ended: its codecs and jitter statistics go back for the next channels. */
+  /** The channel ended: its audio state is freed, its encoder kept for the next channels. */
   release(): void {
     this.audio?.close();
     this.audio = null;
-    if (this.autoSize) idleAutoSizes.push(this.autoSize);
-    this.autoSize = null;
   }
 
   get autoJitter(): boolean {
-    return this.jitterSetting === AUTO_JITTER_BLOCKS;
+    return this.jitterSetting === JITTER.autoBlocks;
   }
 
   /** Size in blocks the jitter buffer uses now (auto or manual). */
   get jitterBlocks(): number {
-    return this.audio ? this.audio.jitter.size : this.autoJitter ? this.auto.currentSize : this.jitterSetting;
+    return this.audio ? this.audio.receiver.size : this.autoJitter ? JITTER.autoStartBlocks : this.jitterSetting;
   }
 }
 
-/** Codec states and jitter statistics kept for reuse: bounded by how many channels were ever alive at once. */
-export function idleChannelState(): { codecs: number; jitterStats: number } {
-  return { codecs: serverCodecs.idle, jitterStats: idleAutoSizes.length };
+/** Encoders kept for reuse: bounded by how many channels were ever alive at once. */
+export function idleChannelState(): { encoders: number } {
+  return { encoders: serverEncoders.idle };
 }
 
 /** One number per (IPv4, port): 48 bits, exact in a double, and no string built per datagram. */

@@ -2,7 +2,6 @@
 // through the send guard's per-source and global budgets (a forged source must not turn the server into a
 // reflector: a 9-byte CLM_REQ_CONN_CLIENTS_LIST can fetch a client list of 2 kB).
 import { decodeMessage, encodeMessage, MESSAGE_IDS, type ClientListEntry, type Frame } from '../protocol/index.js';
-import { ipv4ToUint, uintToIpv4 } from '../net/udp-socket.js';
 import { ANNOUNCED_OS, ANNOUNCED_VERSION } from './server-facts.js';
 import type { SendGuard } from './send-guard.js';
 import type { DropCounter } from './engine-drops.js';
@@ -10,6 +9,10 @@ import type { DropCounter } from './engine-drops.js';
 export interface ClmContext {
   readonly send: SendGuard;
   readonly drops: DropCounter;
+  /** The socket's peer id for an address (IPv4 as itself), its address back, and "address:port" text. */
+  peerId(address: string): number;
+  peerAddress(addr: number): string | null;
+  endpoint(addr: number, port: number): string;
   /** Clients out of probation (what CLM_PING_MS_WITHNUMCLIENTS reports). */
   connectedCount(): number;
   clientList(): ClientListEntry[];
@@ -29,7 +32,7 @@ export class ClmReplies {
 
   /** The directory we register with (or null): the only source whose CLM_SEND_EMPTY_MESSAGE we obey. */
   setHolePunchSource(address: string | null): void {
-    this.holePunchSource = address === null ? null : ipv4ToUint(address);
+    this.holePunchSource = address === null ? null : this.ctx.peerId(address);
   }
 
   onClm(f: Frame, addr: number, port: number, nowMs: number): void {
@@ -38,7 +41,7 @@ export class ClmReplies {
     try {
       m = decodeMessage(f.id, f.payload);
     } catch (e) {
-      return drops.count('clm-invalid', `${uintToIpv4(addr)}:${port}: ${(e as Error).message}`);
+      return drops.count('clm-invalid', `${this.ctx.endpoint(addr, port)}: ${(e as Error).message}`);
     }
     switch (m.name) {
       case 'CLM_PING_MS':
@@ -60,13 +63,13 @@ export class ClmReplies {
         // Hole punching for a client the directory told about; obeyed only from that directory so the
         // server cannot be used to send packets anywhere on a stranger's behalf.
         if (this.holePunchSource !== null && addr === this.holePunchSource) {
-          send.control(encodeMessage('CLM_EMPTY_MESSAGE', {}, 0), ipv4ToUint(m.value.ip), m.value.port);
+          send.control(encodeMessage('CLM_EMPTY_MESSAGE', {}, 0), this.ctx.peerId(m.value.ip), m.value.port);
         } else {
           drops.countFrom('clm-unhandled', addr, port, 'CLM_SEND_EMPTY_MESSAGE not from our directory');
         }
         return;
       default:
-        if (this.forwarded.has(f.id)) return this.ctx.forward(m.name, m.value, uintToIpv4(addr), port);
+        if (this.forwarded.has(f.id)) return this.ctx.forward(m.name, m.value, this.ctx.peerAddress(addr) ?? '', port);
         // Directory requests (list, registration) are not ours to answer; empty messages only keep NATs open.
         if (m.name !== 'CLM_EMPTY_MESSAGE') drops.countFrom('clm-unhandled', addr, port, 'connection-less message ignored, id', f.id);
     }

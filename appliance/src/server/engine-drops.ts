@@ -1,6 +1,5 @@
 // What the engine drops, and why: counters by reason plus the latest drop as text, for riffbox/getServerStats.
 import type { DropReason } from '../protocol/index.js';
-import { uintToIpv4 } from '../net/udp-socket.js';
 import type { SendRefusal } from './send-guard.js';
 
 /** Drop reasons the engine counts on top of the per-link ones and the send path's refusals. */
@@ -37,7 +36,11 @@ export class DropCounter {
   private detail = '';
   private value = -1;
 
-  constructor(private readonly stats: { dropped: Record<string, number>; lastDropError: string | null }) {}
+  constructor(
+    private readonly stats: { dropped: Record<string, number>; lastDropError: string | null },
+    /** "a.b.c.d:port" or "[v6]:port" for a peer. */
+    private readonly endpoint: (addr: number, port: number) => string,
+  ) {}
 
   /** A rare drop, with its text. */
   count(reason: EngineDrop, error: string): void {
@@ -64,7 +67,7 @@ export class DropCounter {
   text(): void {
     if (this.stats.lastDropError !== null || this.reason === '') return;
     const value = this.value >= 0 ? ` ${this.value}` : '';
-    this.stats.lastDropError = `${this.reason}: ${uintToIpv4(this.addr)}:${this.port}: ${this.detail}${value}`;
+    this.stats.lastDropError = `${this.reason}: ${this.endpoint(this.addr, this.port)}: ${this.detail}${value}`;
   }
 
   private add(reason: EngineDrop): void {

@@ -43,8 +43,8 @@ export interface EngineStats {
   clients: number;
   /** Channels on probation: created by a datagram, their address not yet confirmed (may be forged). */
   probation: number;
-  /** Codec states and jitter statistics of ended channels, kept for the next ones (at most what was ever in use at once). */
-  idle: { codecs: number; jitterStats: number };
+  /** Encoders of ended channels, kept for the next ones (at most what was ever in use at once). */
+  idle: { encoders: number };
   ticks: number;
   /** Timer callbacks that found more than one tick due (the thread was late). */
   lateTicks: number;

@@ -26,9 +26,9 @@ import {
   type ReceivedMessage,
 } from '../protocol/index.js';
 import { Mixer } from '../audio/mixer.js';
-import { AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
-import { tickPeriodNs } from '../audio/tick-timer.js';
-import { ipv4ToUint } from '../net/udp-socket.js';
+import { JITTER } from '../audio/jitter-buffer.js';
+import { tickPeriodNs } from '../audio/tick-period.js';
+import { endpointText } from '../net/udp-socket.js';
 import { Channel, ChannelAudio, channelKey, idleChannelState } from './channel.js';
 import { chatLineHtml } from './chat-html.js';
 import {
@@ -109,18 +109,21 @@ export class ServerEngine {
       audioPacketsOut: 0,
       protocolIn: 0,
       probation: 0,
-      idle: { codecs: 0, jitterStats: 0 },
+      idle: { encoders: 0 },
       dropped: {},
       lastDropError: null,
       engineRealtime: false,
     };
-    const drops = (this.drops = new DropCounter(this.stats));
+    const drops = (this.drops = new DropCounter(this.stats, (addr, port) => this.endpoint(addr, port)));
     const send = (this.send = new SendGuard(sink, options.maxClients, performance.now(), (reason, addr, port) =>
       drops.countFrom(reason, addr, port, 'not sent'),
     ));
     this.clm = new ClmReplies({
       send,
       drops,
+      peerId: (address) => sink.peerId(address),
+      peerAddress: (addr) => sink.peerAddress(addr),
+      endpoint: (addr, port) => this.endpoint(addr, port),
       connectedCount: () => this.confirmedCount,
       clientList: () => this.clientList(),
       disconnect: (addr, port) => {
@@ -152,7 +155,7 @@ export class ServerEngine {
       const a = ch.audio;
       out.push({
         id: ch.id,
-        address: `${ch.address}:${ch.port}`,
+        address: `${ch.endpoint}`,
         name: ch.info.name,
         jitterBufferSize: ch.jitterBlocks,
         channels: a ? a.format.channels : 0,
@@ -197,7 +200,7 @@ export class ServerEngine {
 
   /** Sends a connection-less message to any address from the server's own port (directory registration). */
   sendClmTo<N extends ClmMessageName>(name: N, value: MessageValues[N], address: string, port: number): void {
-    this.send.control(encodeMessage(name, value, 0), ipv4ToUint(address), port);
+    this.send.control(encodeMessage(name, value, 0), this.sink.peerId(address), port);
   }
 
   /** The directory we register with (or null): the only source whose CLM_SEND_EMPTY_MESSAGE we obey. */
@@ -274,7 +277,7 @@ export class ServerEngine {
     if (ch.confirmed) ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
     const a = ch.audio;
     if (!a) return this.drops.countFrom('audio-before-format', addr, port, 'audio before NETW_TRANSPORT_PROPS');
-    if (!a.putPacket(msg, length, ch.autoJitter ? ch.auto : null)) {
+    if (!a.putPacket(msg, length)) {
       ch.wrongSizePackets++;
       return this.drops.countFrom('audio-wrong-size', addr, port, 'audio of the wrong size, bytes', length);
     }
@@ -301,7 +304,7 @@ export class ServerEngine {
     const id = this.freeSlot();
     if (id < 0) return null;
     const now = this.nowMs;
-    const ch = new Channel(id, addr, port, now, (c) => this.makeLink(c));
+    const ch = new Channel(id, addr, this.sink.peerAddress(addr) ?? '?', port, now, (c) => this.makeLink(c));
     ch.bytesIn = firstLength + UDP_IPV4_OVERHEAD_BYTES;
     ch.link.unpredictableCounters = true;
     this.slots[id] = ch;
@@ -331,7 +334,7 @@ export class ServerEngine {
     ch.link.unpredictableCounters = false;
     ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
     this.confirmedCount++;
-    this.emit({ event: 'clientConnected', id: ch.id, address: `${ch.address}:${ch.port}`, totalChannels: this.confirmedCount });
+    this.emit({ event: 'clientConnected', id: ch.id, address: `${ch.endpoint}`, totalChannels: this.confirmedCount });
   }
 
   private free(ch: Channel): void {
@@ -353,7 +356,7 @@ export class ServerEngine {
     return new ProtocolLink({
       send: (bytes) => this.send.toChannel(ch, bytes),
       onMessage: (m) => this.onChannelMessage(ch, m),
-      onDrop: (reason, error) => this.drops.count(reason, `${ch.address}:${ch.port}: ${error}`),
+      onDrop: (reason, error) => this.drops.count(reason, `${ch.endpoint}: ${error}`),
       onAck: (outcome) => this.onAck(ch, outcome),
     });
   }
@@ -395,11 +398,10 @@ export class ServerEngine {
           audio = new ChannelAudio(fmt, this.frameSamples);
         } catch (e) {
           // e.g. a coded size Opus cannot produce; keep the old format rather than dropping the client.
-          this.drops.count('bad-transport-props', `${ch.address}:${ch.port}: ${(e as Error).message}`);
+          this.drops.count('bad-transport-props', `${ch.endpoint}: ${(e as Error).message}`);
           return;
         }
-        ch.auto.reset(fmt.frameSamples as 64 | 128, fmt.sequence);
-        audio.jitter.setSize(ch.autoJitter ? ch.auto.currentSize : ch.jitterSetting);
+        audio.setJitter(ch.jitterSetting);
         ch.audio?.close();
         ch.audio = audio;
         ch.fade.setFormat(fmt.frameSamples as 64 | 128, fmt.factor);
@@ -408,12 +410,8 @@ export class ServerEngine {
       case 'JITT_BUF_SIZE': {
         const blocks = m.value.blocks;
         ch.jitterSetting = blocks;
-        if (blocks === AUTO_JITTER_BLOCKS) {
-          ch.audio?.jitter.setSize(ch.auto.currentSize);
-          ch.link.sendMessage('JITT_BUF_SIZE', { blocks: ch.auto.currentSize }, now);
-        } else {
-          ch.audio?.jitter.setSize(blocks);
-        }
+        ch.audio?.setJitter(blocks);
+        if (blocks === JITTER.autoBlocks) ch.link.sendMessage('JITT_BUF_SIZE', { blocks: ch.jitterBlocks }, now);
         return;
       }
       case 'CHANNEL_GAIN': {
@@ -545,23 +543,21 @@ export class ServerEngine {
       const a = ch.audio;
       if (!a) continue;
       const ch2 = a.format.channels as 1 | 2;
-      const auto = ch.autoJitter ? ch.auto : null;
       let pcm: Int16Array;
       if (a.format.frameSamples === T) {
-        if (a.decodeNext(a.input, auto)) ch.underruns++;
+        if (a.decodeNext(a.input)) ch.underruns++;
         pcm = a.input;
       } else if (T === 128) {
-        if (a.decodeNext(a.inputHalves[0], auto)) ch.underruns++;
-        if (a.decodeNext(a.inputHalves[1], auto)) ch.underruns++;
+        if (a.decodeNext(a.inputHalves[0])) ch.underruns++;
+        if (a.decodeNext(a.inputHalves[1])) ch.underruns++;
         pcm = a.input;
       } else {
-        if (a.phase === 0 && a.decodeNext(a.convIn, auto)) ch.underruns++;
+        if (a.phase === 0 && a.decodeNext(a.convIn)) ch.underruns++;
         pcm = a.convInHalves[a.phase]!;
       }
-      if (auto && auto.changed) {
-        auto.changed = false;
-        a.jitter.setSize(auto.currentSize);
-        ch.link.sendMessage('JITT_BUF_SIZE', { blocks: auto.currentSize }, now);
+      if (a.sizeChanged) {
+        a.sizeChanged = false;
+        ch.link.sendMessage('JITT_BUF_SIZE', { blocks: a.receiver.size }, now);
       }
       a.current = pcm;
       if (ch.identified && ch.confirmed) {
@@ -622,6 +618,11 @@ export class ServerEngine {
   }
 
   // ---- helpers ----
+
+  /** "a.b.c.d:port" or "[v6]:port", for messages. */
+  private endpoint(addr: number, port: number): string {
+    return endpointText(this.sink.peerAddress(addr) ?? '?', port);
+  }
 
   /**
    * An exception escaped the receive path or the tick. The loop keeps running; the count and the message

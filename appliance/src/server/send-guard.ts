@@ -6,9 +6,14 @@ import { ReplyBudget } from './token-buckets.js';
 import { CLM_GLOBAL_BUDGET, CLM_SOURCE_BUDGET, CLM_SOURCE_SLOTS, UDP_IPV4_OVERHEAD_BYTES } from './server-facts.js';
 import type { Channel } from './channel.js';
 
-/** Where the engine's datagrams go: the worker loop's native socket, sent in one batch per loop turn. */
+/**
+ * Where the engine's datagrams go: the worker loop's native socket, sent in one batch per loop turn.
+ * Peers are uint32s (IPv4 as itself, IPv6 as the socket's peer id); the socket names them.
+ */
 export interface DatagramSink {
   queue(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
+  peerId(address: string): number;
+  peerAddress(addr: number): string | null;
   /** Datagrams queued since the last flush, and how many the queue holds. */
   readonly queued: number;
   readonly sendQueueLength: number;

@@ -8,11 +8,14 @@ import { ServerEngineHost } from './engine-host.js';
 import type { ServerEngineOptions } from './engine-options.js';
 import type { EngineEvent } from './engine.js';
 import { DirectoryRegistrar, type RegistrarTimings, type RegistrationInfo } from './directory-registrar.js';
+import { ReachMonitor } from '../reach/reach-monitor.js';
+import { DEFAULT_MAPPER_TIMINGS, type MapperTimings } from '../reach/mapper-timings.js';
 
 export function engineOptionsFrom(s: FlatSettings): ServerEngineOptions {
   return {
     port: s['server.port'],
-    bindAddress: '0.0.0.0',
+    // Dual-stack: IPv6 friends and IPv4 ones on one socket (the worker falls back to IPv4 without IPv6).
+    bindAddress: '::',
     maxClients: s['server.maxClients'],
     fastUpdate: s['server.fastUpdate'],
     name: s['server.name'],
@@ -53,17 +56,24 @@ export interface ApplyResult {
 export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [number] }> {
   host: ServerEngineHost;
   readonly registrar: DirectoryRegistrar;
+  readonly reach: ReachMonitor;
   private current: FlatSettings;
   private restarting = false;
   private stopped = false;
 
-  constructor(settings: FlatSettings, opts: { timings?: RegistrarTimings; log?: (line: string) => void } = {}) {
+  constructor(settings: FlatSettings, opts: { timings?: RegistrarTimings; mapperTimings?: MapperTimings; log?: (line: string) => void } = {}) {
     super();
     this.current = settings;
     this.host = this.makeHost(settings);
     this.registrar = new DirectoryRegistrar(this.host, registrationInfo(settings, settings['server.port']), {
       timings: opts.timings,
       log: opts.log,
+    });
+    this.reach = new ReachMonitor({
+      timings: opts.mapperTimings ?? DEFAULT_MAPPER_TIMINGS,
+      log: opts.log ?? (() => undefined),
+      registration: () => this.registrar.snapshot(),
+      serverListensIPv6: () => this.host.family === 6,
     });
   }
 
@@ -76,6 +86,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     const port = await this.host.start();
     this.registrar.setTransport(this.host, { port });
     await this.registrar.setDirectory(wantedDirectory(this.current));
+    await this.reach.apply(this.current, port);
     return port;
   }
 
@@ -99,6 +110,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     this.current = next;
     this.registrar.setInfo(registrationInfo(next, this.host.port));
     await this.registrar.setDirectory(wantedDirectory(next));
+    await this.reach.apply(next, this.host.port);
     return { changed, restarted: restart, port: this.host.port };
   }
 
@@ -106,6 +118,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
   async setDirectory(mode: 'private' | 'public', directory: string): Promise<void> {
     this.current = { ...this.current, 'server.mode': mode, 'server.directory': mode === 'public' ? directory : this.current['server.directory'] };
     await this.registrar.setDirectory(wantedDirectory(this.current));
+    await this.reach.apply(this.current, this.host.port);
   }
 
   /** Live name/city/country change (jamulusserver/setServerName). */
@@ -122,8 +135,8 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
 
   async stop(): Promise<void> {
     this.stopped = true;
-    // Unregister while the socket the directory knows is still open.
-    await this.registrar.stop();
+    // Unregister while the socket the directory knows is still open; close the router's port too.
+    await Promise.all([this.registrar.stop(), this.reach.stop()]);
     await this.host.stop();
   }
 
@@ -132,6 +145,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     host.on('event', (e) => {
       if (host !== this.host) return;
       if (e.event === 'clm') this.registrar.onClm(e.name, e.value, e.address, e.port);
+      if (e.event === 'clientConnected') this.reach.onClientConnected(e.address);
       this.emit('event', e);
     });
     host.on('exit', (code) => {
