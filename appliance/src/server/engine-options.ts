@@ -60,6 +60,6 @@ export interface EngineStats {
   engineRealtime: boolean;
   /** The UDP socket's own counters (sendBufferFull: datagrams the kernel refused for lack of buffer). */
   socket?: UdpSocketStats;
-  /** process.memoryUsage() seen from the engine's worker: rss is the process's, the heap figures its own isolate's. */
+  /** process.memoryUsage() in the engine's worker: rss is the process's, the heap figures the worker's own. */
   memory?: NodeJS.MemoryUsage;
 }

@@ -179,6 +179,9 @@ export class ServerEngine {
     this.stats.clients = this.confirmedCount;
     this.stats.probation = this.byKey.size - this.confirmedCount;
     this.stats.idle = idleChannelState();
+    this.stats.socket = this.sink.stats?.();
+    // Called from the engine's worker: the heap figures are its own isolate's.
+    this.stats.memory = process.memoryUsage();
     this.drops.text();
     return this.stats;
   }

@@ -5,6 +5,7 @@
 import { ReplyBudget } from './token-buckets.js';
 import { CLM_GLOBAL_BUDGET, CLM_SOURCE_BUDGET, CLM_SOURCE_SLOTS, UDP_IPV4_OVERHEAD_BYTES } from './server-facts.js';
 import type { Channel } from './channel.js';
+import type { UdpSocketStats } from '../net/udp-socket.js';
 
 /**
  * Where the engine's datagrams go: the worker loop's native socket, sent in one batch per loop turn.
@@ -19,6 +20,8 @@ export interface DatagramSink {
   readonly sendQueueLength: number;
   /** Sends everything queued (one sendmmsg); returns how many went out. */
   flush(): number;
+  /** The socket's own counters, where it keeps them. */
+  stats?(): UdpSocketStats;
 }
 
 export type SendRefusal =
