@@ -46,8 +46,9 @@ export interface PacketLoop {
 /**
  * Encodes LOOP_FRAMES frames of a sine whose period divides the loop (≈440 Hz), so the loop is seamless
  * in the signal; the encoder's state at the wrap is not, which costs a click per loop and nothing else.
+ * Amplitude 0 gives real Opus frames of silence.
  */
-export function buildPacketLoop(frameSamples: FrameSamples, channels: ChannelCount = 1, codedBytes = codedBytesFor(frameSamples, channels, 'normal')): PacketLoop {
+export function buildPacketLoop(frameSamples: FrameSamples, channels: ChannelCount = 1, codedBytes = codedBytesFor(frameSamples, channels, 'normal'), amplitude = 8000): PacketLoop {
   const total = LOOP_FRAMES * frameSamples;
   const cycles = Math.round((440 * total) / 48000);
   const enc = new OpusCustomEncoder(frameSamples, channels, codedBytes);
@@ -58,7 +59,7 @@ export function buildPacketLoop(frameSamples: FrameSamples, channels: ChannelCou
   for (let k = 0; k < LOOP_FRAMES; k++) {
     for (let i = 0; i < frameSamples; i++) {
       const n = k * frameSamples + i;
-      const v = Math.round(8000 * Math.sin((2 * Math.PI * cycles * n) / total));
+      const v = Math.round(amplitude * Math.sin((2 * Math.PI * cycles * n) / total));
       for (let c = 0; c < channels; c++) pcm[i * channels + c] = v;
     }
     const written = enc.encode(pcm, coded, 0);

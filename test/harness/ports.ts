@@ -109,3 +109,25 @@ export async function waitForUdpBound(port: number, timeoutMs = 10000, isAlive: 
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Datagrams the kernel dropped for every socket bound to UDP `port` (the `drops` column of /proc/net/udp{,6}):
+ * a full receive buffer, mostly. Read before and after to see what a run cost a program.
+ */
+export function udpDrops(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let drops = 0;
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[1]?.endsWith(hex)) drops += Number(cols[cols.length - 1]);
+    }
+  }
+  return drops;
+}

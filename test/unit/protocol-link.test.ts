@@ -177,6 +177,49 @@ describe('ProtocolLink split messages', () => {
   });
 });
 
+describe('ProtocolLink unpredictable counters and ACK outcomes', () => {
+  it('with unpredictableCounters each new counter is random and differs from the one before; a peer link takes them all', () => {
+    const { link, sent } = makeLink();
+    const peer = makeLink();
+    link.unpredictableCounters = true;
+    const counters: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      link.sendMessage('CONN_CLIENTS_LIST', { clients: [] }, i);
+      const h = head(sent[sent.length - 1]!);
+      counters.push(h.counter);
+      peer.link.receive(sent[sent.length - 1]!, i);
+      // The peer ACKs; feeding its ACK back releases the head.
+      link.receive(peer.sent[peer.sent.length - 1]!, i);
+    }
+    for (let i = 1; i < counters.length; i++) assert.notEqual(counters[i], counters[i - 1]);
+    assert.ok(new Set(counters).size > 150, `only ${new Set(counters).size} distinct counters in 300`);
+    assert.equal(peer.got.length, 300, 'same id, different counters: every message delivered, none taken for a repeat');
+    assert.equal(link.queued, 0);
+  });
+
+  it('onAck tells a matching ACK, a repeat of a recent one and one for something never sent', () => {
+    const outcomes: string[] = [];
+    const sent: Uint8Array[] = [];
+    const link = new ProtocolLink({ send: (b) => sent.push(b), onMessage: () => {}, onAck: (o) => outcomes.push(o) });
+    link.sendMessage('CLIENT_ID', { channelId: 0 }, 0);
+    link.sendMessage('REQ_JITT_BUF_SIZE', {}, 0);
+    link.receive(encodeMessage('ACKN', { ackedId: 32 }, 0), 1);
+    link.receive(encodeMessage('ACKN', { ackedId: 32 }, 0), 2); // the peer answered a retransmission too
+    link.receive(encodeMessage('ACKN', { ackedId: 11 }, 7), 3); // never sent with counter 7
+    assert.deepEqual(outcomes, ['matched', 'repeat', 'unexpected']);
+  });
+
+  it('isRepeat is true exactly for what receive() would only ACK again', () => {
+    const { link } = makeLink();
+    const m = encodeMessage('CHAT_TEXT', { text: 'hi' }, 4);
+    const f = parseFrame(m);
+    assert.ok(f.ok);
+    assert.equal(link.isRepeat(f), false);
+    link.receive(m, 0);
+    assert.equal(link.isRepeat(f), true);
+  });
+});
+
 describe('ProtocolLink reset', () => {
   it('clears queue, counters, last received pair and split state', () => {
     const { link, sent, got } = makeLink();

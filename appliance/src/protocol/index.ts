@@ -61,6 +61,7 @@ export {
   type ProtocolLinkOptions,
   type ReceivedMessage,
   type DropReason,
+  type AckOutcome,
   type LinkStats,
 } from './link.js';
 export {

@@ -2,6 +2,7 @@
 // receiver's duplicate filter and ACKs, split reassembly and the split flag. Used by the server (one per
 // channel) and by the client (one for its server). It owns no timer and no socket: the owner calls
 // poll(nowMs) from its tick and passes a send callback bound to the peer's address.
+import { randomFillSync } from 'node:crypto';
 import { RETRANSMIT_MS, SPLIT_PART_BYTES } from './constants.js';
 import { ProtocolError } from './errors.js';
 import { buildFrame, parseFrame, type Frame, type FrameErrorReason } from './frame.js';
@@ -35,6 +36,12 @@ export type DropReason =
   /** sendMessage while maxQueued messages await their ACK. */
   | 'queue-full';
 
+/**
+ * What an incoming ACK meant: it released the head in flight ('matched'), it repeats one of the last few ACKs
+ * that did ('repeat': the peer answered a retransmission too), or it acknowledges nothing we sent ('unexpected').
+ */
+export type AckOutcome = 'matched' | 'repeat' | 'unexpected';
+
 export interface LinkStats {
   framesIn: number;
   framesOut: number;
@@ -63,6 +70,8 @@ export interface ProtocolLinkOptions {
   retransmitMs?: number;
   /** Most messages awaiting ACK before new ones are dropped (default 512); bounds memory for a dead peer. */
   maxQueued?: number;
+  /** Called after every ACK has been handled, with what it meant. */
+  onAck?(outcome: AckOutcome): void;
 }
 
 interface Pending {
@@ -85,6 +94,19 @@ const newDrops = (): Record<DropReason, number> => ({
 });
 
 const SPLIT_ID = MESSAGE_IDS.SPECIAL_SPLIT_MESSAGE;
+/** ACKs that matched, remembered to tell a peer's repeated ACK from one for something never sent. */
+const RECENT_ACKS = 4;
+
+// Random counter values come from a pool refilled in one call, so drawing one allocates nothing.
+const randomPool = new Uint8Array(256);
+let randomAt = randomPool.length;
+function randomByte(): number {
+  if (randomAt === randomPool.length) {
+    randomFillSync(randomPool);
+    randomAt = 0;
+  }
+  return randomPool[randomAt++]!;
+}
 
 export class ProtocolLink {
   readonly stats: LinkStats = {
@@ -103,10 +125,21 @@ export class ProtocolLink {
   /** Whether own acknowledged messages over 550 payload bytes are split (negotiated, see §1.7). */
   splitEnabled = false;
 
+  /**
+   * Draw each new message's counter at random (never equal to the previous one) instead of counting up.
+   * Receivers only compare a message's (id, counter) with the previous one to spot retransmissions (§2.1), so
+   * any sequence of distinct neighbours is valid; an unpredictable one means an ACK proves that the peer
+   * really received the message, which a sender with a forged source address cannot.
+   */
+  unpredictableCounters = false;
+
   private readonly queue: Pending[] = [];
   private nextCounter = 0;
   private lastId = 0;
   private lastCounter = 0;
+  private lastSentCounter = -1;
+  private readonly recentAcks = new Int32Array(RECENT_ACKS).fill(-1);
+  private recentAckAt = 0;
   private readonly reassembler = new SplitReassembler();
   private readonly retransmitMs: number;
   private readonly maxQueued: number;
@@ -205,10 +238,20 @@ export class ProtocolLink {
     if (r.status === 'complete') this.deliver(r.id, r.payload, f.counter, nowMs);
   }
 
+  /**
+   * Whether receiveFrame() would take `f` for a retransmission of the last message (ACK it again, not deliver
+   * it): an owner that rations what it processes lets these through, since they cost one ACK and nothing else.
+   */
+  isRepeat(f: Frame): boolean {
+    return f.id === this.lastId && f.counter === this.lastCounter;
+  }
+
   /** Forgets everything but the stats: queue, counters, last received pair, split state and flag. */
   reset(): void {
     this.queue.length = 0;
     this.nextCounter = 0;
+    this.lastSentCounter = -1;
+    this.recentAcks.fill(-1);
     this.lastId = 0;
     this.lastCounter = 0;
     this.reassembler.reset();
@@ -221,13 +264,19 @@ export class ProtocolLink {
     }
     const ackedId = f.payload[0]! | (f.payload[1]! << 8);
     const head = this.queue[0];
+    let outcome: AckOutcome;
     if (head && head.counter === f.counter && head.id === ackedId) {
       this.stats.acksMatched++;
       this.queue.shift();
+      this.recentAcks[this.recentAckAt] = ackedId * 256 + f.counter;
+      this.recentAckAt = (this.recentAckAt + 1) % RECENT_ACKS;
       if (this.queue.length > 0) this.transmitHead(nowMs);
+      outcome = 'matched';
     } else {
       this.stats.acksIgnored++;
+      outcome = this.recentAcks.includes(ackedId * 256 + f.counter) ? 'repeat' : 'unexpected';
     }
+    this.opts.onAck?.(outcome);
   }
 
   private deliver(id: number, payload: Uint8Array, counter: number, nowMs: number): void {
@@ -261,7 +310,12 @@ export class ProtocolLink {
   }
 
   private takeCounter(): number {
-    const c = this.nextCounter;
+    let c = this.nextCounter;
+    if (this.unpredictableCounters) {
+      c = randomByte();
+      if (c === this.lastSentCounter) c = (c + 1) & 0xff;
+    }
+    this.lastSentCounter = c;
     this.nextCounter = (c + 1) & 0xff;
     return c;
   }

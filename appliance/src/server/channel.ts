@@ -5,11 +5,20 @@ import { ProtocolLink, audioPacketBytes, assembleAudioPacket, type AudioFormat, 
 import { JITTER, StreamReceiver, DECODE_UNDERRUN, DECODE_SIZE_CHANGED } from '../audio/jitter-buffer.js';
 import { FadeIn } from '../audio/fade-in.js';
 import { LevelMeter } from '../audio/level-meter.js';
-import { OpusCustomEncoder } from '../audio/opus-codec.js';
-import { CHANNEL_TIMEOUT_SAMPLES } from './server-facts.js';
+import type { OpusCustomEncoder } from '../audio/opus-codec.js';
+import { serverEncoders } from './codec-pool.js';
+import { CHANNEL_FANOUT_BUDGET, CHANNEL_MESSAGE_BUDGET, PROBATION_TIMEOUT_SAMPLES } from './server-facts.js';
+import { TokenBucket } from './token-buckets.js';
 import { endpointText } from '../net/endpoint.js';
 
 const OUT_RING = 4;
+/**
+ * Missing frames concealed (Opus PLC) after a received one, ≈85 ms at 128 samples; beyond that, and before the
+ * first frame, the channel is silent. A custom-mode decoder's concealment never fades out: it holds noise at
+ * ≈ −50 dBFS after real audio and ≈ −34 dBFS on a decoder that never decoded a frame, so a client that stops
+ * sending, or keeps announcing new formats, would otherwise hiss in everybody's mix.
+ */
+const MAX_CONCEALED_FRAMES = 32;
 
 export const EMPTY_INFO: Readonly<ChannelInfo> = Object.freeze({ country: 0, instrument: 0, skill: 0, name: '', city: '' });
 
@@ -20,7 +29,7 @@ export class ChannelAudio {
   readonly receiver: StreamReceiver;
   /** The auto-sizer moved the buffer since the engine last told the client (JITT_BUF_SIZE). */
   sizeChanged = false;
-  readonly encoder: InstanceType<typeof OpusCustomEncoder>;
+  readonly encoder: OpusCustomEncoder;
   /** Decoded input for the current server tick (serverFrame × channels). */
   readonly input: Int16Array;
   /** Views into `input` (client 64 on a 128 server) or into `convIn` (client 128 on a 64 server). */
@@ -45,13 +54,20 @@ export class ChannelAudio {
   current: Int16Array;
   /** Phase of the 2:1 conversions (which half of a conversion buffer this tick uses). */
   phase = 0;
+  /** Frames in a row without data to decode; starts "long ago" so a new stream begins silent. */
+  private missing = MAX_CONCEALED_FRAMES;
 
   constructor(format: AudioFormat, serverFrame: 64 | 128) {
     this.format = format;
     const ch = format.channels as 1 | 2;
     const cf = format.frameSamples as 64 | 128;
     this.receiver = new StreamReceiver(format);
-    this.encoder = new OpusCustomEncoder(cf, ch, format.codedBytes);
+    try {
+      this.encoder = serverEncoders.take(cf, ch, format.codedBytes);
+    } catch (e) {
+      this.receiver.close();
+      throw e;
+    }
     this.input = new Int16Array(serverFrame * ch);
     this.current = this.input;
     this.inputHalves = [this.input.subarray(0, (serverFrame / 2) * ch), this.input.subarray((serverFrame / 2) * ch)];
@@ -66,7 +82,12 @@ export class ChannelAudio {
     for (let i = 0; i < OUT_RING; i++) this.packets.push(new Uint8Array(audioPacketBytes(format)));
     // Opus cannot fill every size a client may announce (a 64-sample frame tops out near 85 bytes per
     // channel): find out now, once, and refuse the format rather than fail on every tick.
-    this.encoder.encode(new Int16Array(cf * ch), this.codedOut, 0);
+    try {
+      this.encoder.encode(new Int16Array(cf * ch), this.codedOut, 0);
+    } catch (e) {
+      this.close();
+      throw e;
+    }
     this.encoder.reset();
   }
 
@@ -75,9 +96,13 @@ export class ChannelAudio {
     this.receiver.setJitter(setting === JITTER.autoBlocks, setting === JITTER.autoBlocks ? JITTER.defaultBlocks : setting);
   }
 
-  /** Frees the receiver's native state now: the engine calls this when the channel ends or changes format. */
+  /**
+   * Frees the receiver's native state now and hands the encoder back for reuse: the engine calls this when the
+   * channel ends or changes format (its worker never runs finalizers).
+   */
   close(): void {
     this.receiver.close();
+    serverEncoders.give(this.encoder);
   }
 
   /** Puts every frame of a datagram of the right size into the jitter buffer; false if the size is wrong. */
@@ -85,11 +110,17 @@ export class ChannelAudio {
     return this.receiver.put(packet, length);
   }
 
-  /** Decodes the next frame from the jitter buffer into out (PLC on underrun). Returns true on underrun. */
+  /** Decodes the next frame from the jitter buffer into out (PLC on a short underrun, then silence). Returns true on underrun. */
   decodeNext(out: Int16Array): boolean {
     const r = this.receiver.decodeNext(out);
     if ((r & DECODE_SIZE_CHANGED) !== 0) this.sizeChanged = true;
-    return (r & DECODE_UNDERRUN) !== 0;
+    if ((r & DECODE_UNDERRUN) === 0) {
+      this.missing = 0;
+      return false;
+    }
+    if (this.missing < MAX_CONCEALED_FRAMES) this.missing++;
+    else out.fill(0);
+    return true;
   }
 
   /** Encodes one client-sized frame; returns the finished datagram once `factor` frames are in, else null. */
@@ -119,7 +150,19 @@ export class Channel {
   readonly fade = new FadeIn();
   info: ChannelInfo = EMPTY_INFO;
   identified = false;
-  timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
+  /**
+   * False while on probation: the address has not yet ACKed the first PROBATION_ACKS messages, so it may be
+   * forged. Such a channel is heard by nobody, sent no audio or level list, absent from client lists, and is
+   * sent no more bytes than it sent (bytesIn/bytesOut, wire bytes).
+   */
+  confirmed = false;
+  probationAcks = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** performance.now() of the latest datagram from the address. */
+  lastHeardMs: number;
+  /** Starts at the probation time-out; the reference's 30 s once confirmed. */
+  timeoutSamples = PROBATION_TIMEOUT_SAMPLES;
   audio: ChannelAudio | null = null;
   /** JITT_BUF_SIZE from the client: AUTO_JITTER_BLOCKS (21) or 1…20. Clients ask for auto by default. */
   jitterSetting: number = JITTER.autoBlocks;
@@ -130,15 +173,27 @@ export class Channel {
   /** Audio datagrams dropped because their size did not match the announced format. */
   wrongSizePackets = 0;
   underruns = 0;
+  /** Acknowledged messages processed (CHANNEL_MESSAGE_BUDGET), and those that reach every other client. */
+  readonly messageBudget: TokenBucket;
+  readonly fanoutBudget: TokenBucket;
 
-  constructor(id: number, addr: number, address: string, port: number, link: (ch: Channel) => ProtocolLink) {
+  constructor(id: number, addr: number, address: string, port: number, nowMs: number, link: (ch: Channel) => ProtocolLink) {
     this.id = id;
+    this.lastHeardMs = nowMs;
+    this.messageBudget = new TokenBucket(CHANNEL_MESSAGE_BUDGET, nowMs);
+    this.fanoutBudget = new TokenBucket(CHANNEL_FANOUT_BUDGET, nowMs);
     this.addr = addr;
     this.address = address;
     this.endpoint = endpointText(address, port);
     this.port = port;
     this.key = channelKey(addr, port);
     this.link = link(this);
+  }
+
+  /** The channel ended: its audio state is freed, its encoder kept for the next channels. */
+  release(): void {
+    this.audio?.close();
+    this.audio = null;
   }
 
   get autoJitter(): boolean {
@@ -149,6 +204,11 @@ export class Channel {
   get jitterBlocks(): number {
     return this.audio ? this.audio.receiver.size : this.autoJitter ? JITTER.autoStartBlocks : this.jitterSetting;
   }
+}
+
+/** Encoders kept for reuse: bounded by how many channels were ever alive at once. */
+export function idleChannelState(): { encoders: number } {
+  return { encoders: serverEncoders.idle };
 }
 
 /** One number per (IPv4, port): 48 bits, exact in a double, and no string built per datagram. */

@@ -1,4 +1,6 @@
 // What the server engine needs to run, resolved from settings and flags by main.ts before the worker starts.
+import type { UdpSocketStats } from '../net/udp-socket.js';
+
 export interface ServerEngineOptions {
   port: number;
   /** Address to bind; 0.0.0.0 by default (friends reach the box from the internet through the router). */
@@ -37,7 +39,12 @@ export interface ClientSummary {
 export interface EngineStats {
   port: number;
   frameSamples: 64 | 128;
+  /** Connected clients: channels whose address is confirmed. */
   clients: number;
+  /** Channels on probation: created by a datagram, their address not yet confirmed (may be forged). */
+  probation: number;
+  /** Encoders of ended channels, kept for the next ones (at most what was ever in use at once). */
+  idle: { encoders: number };
   ticks: number;
   /** Timer callbacks that found more than one tick due (the thread was late). */
   lateTicks: number;
@@ -51,4 +58,8 @@ export interface EngineStats {
   lastDropError: string | null;
   /** The engine's thread (which also paces the ticks, sleeping to absolute deadlines) runs under SCHED_FIFO. */
   engineRealtime: boolean;
+  /** The UDP socket's own counters (sendBufferFull: datagrams the kernel refused for lack of buffer). */
+  socket?: UdpSocketStats;
+  /** process.memoryUsage() in the engine's worker: rss is the process's, the heap figures the worker's own. */
+  memory?: NodeJS.MemoryUsage;
 }

@@ -26,8 +26,11 @@ if (!port) throw new Error('engine-worker.ts must run in a worker thread');
 const post = (m: WorkerToHost): void => port.postMessage(m);
 const options = workerData as ServerEngineOptions;
 
+// Room for one tick's audio to every client (two datagrams each at most) beside 256 other datagrams: the
+// engine keeps that share for audio (send-guard.ts).
+const sendQueueLength = Math.min(1024, 2 * options.maxClients + 256);
 const open = (address: string): NativeUdpSocket =>
-  new NativeUdpSocket({ port: options.port, address, recvBufferBytes: 1 << 20, sendBufferBytes: 1 << 20 });
+  new NativeUdpSocket({ port: options.port, address, recvBufferBytes: 1 << 20, sendBufferBytes: 1 << 20, sendQueueLength });
 let socket: NativeUdpSocket;
 try {
   try {
@@ -97,6 +100,8 @@ for (;;) {
   } catch (e) {
     engine.countInternalError('receive', e as Error);
   }
+  // Replies to what came in go now, so the tick starts with the whole queue for its audio.
+  socket.flush();
   try {
     engine.runDueTicks(monotonicNowNs());
   } catch (e) {

@@ -2,11 +2,15 @@
 // It runs inside a worker thread whose loop (engine-worker.ts) owns the one UDP socket — every datagram, audio,
 // acknowledged and connection-less, shares the port (§1.1) — and feeds it datagrams in batches and ticks at
 // their deadlines. Nothing here blocks or waits; JSON-RPC, settings and logging stay on the main thread.
+//
+// Unlike the reference, a new channel starts on probation (server-facts.ts, PROBATION_*): until its address
+// has ACKed the first messages, sent with unpredictable counters, it may be a forged source, and it gets
+// nothing a forger could use — no audio, no level lists, no place in client lists, none of its acknowledged
+// messages processed, and never more bytes than it sent. send-guard.ts keeps audio ahead of everything else.
 import { performance } from 'node:perf_hooks';
 import {
   CODEC_NAMES,
   MESSAGE_IDS,
-  decodeMessage,
   encodeMessage,
   formatFromProps,
   isProtocolFrame,
@@ -16,7 +20,7 @@ import {
   LIMITS,
   type ClientListEntry,
   type ClmMessageName,
-  type DropReason,
+  type AckOutcome,
   type Frame,
   type MessageValues,
   type ReceivedMessage,
@@ -25,7 +29,7 @@ import { Mixer } from '../audio/mixer.js';
 import { JITTER } from '../audio/jitter-buffer.js';
 import { tickPeriodNs } from '../audio/tick-period.js';
 import { endpointText } from '../net/endpoint.js';
-import { Channel, ChannelAudio, channelKey } from './channel.js';
+import { Channel, ChannelAudio, channelKey, idleChannelState } from './channel.js';
 import { chatLineHtml } from './chat-html.js';
 import {
   ANNOUNCED_OS,
@@ -34,10 +38,18 @@ import {
   DISCONNECT_TIMEOUT_SAMPLES,
   LEVEL_INTERVAL_64,
   MAX_CATCH_UP_TICKS,
+  PROBATION_ACKS,
+  PROBATION_EVICT_SILENCE_MS,
   RECORDER_NOT_INITIALISED,
+  UDP_IPV4_OVERHEAD_BYTES,
   WELCOME_PREFIX,
 } from './server-facts.js';
+import { SendGuard, type DatagramSink } from './send-guard.js';
+import { DropCounter } from './engine-drops.js';
+import { ClmReplies } from './clm-replies.js';
 import type { ClientSummary, EngineStats, ServerEngineOptions } from './engine-options.js';
+
+export type { DatagramSink } from './send-guard.js';
 
 export type EngineEvent =
   | { event: 'clientConnected'; id: number; address: string; totalChannels: number }
@@ -46,30 +58,10 @@ export type EngineEvent =
   | { event: 'chatMessageReceived'; id: number; chatMessage: string }
   | { event: 'clm'; name: string; value: unknown; address: string; port: number };
 
-/** Drop reasons the engine counts on top of the per-link ones. */
-type EngineDrop =
-  | DropReason
-  | 'audio-wrong-size'
-  | 'audio-before-format'
-  | 'acked-from-unknown-address'
-  | 'clm-invalid'
-  | 'clm-unhandled'
-  | 'server-full'
-  | 'bad-transport-props'
-  | 'send-queue-full'
-  | 'internal-error';
-
 const SERVER_FULL = encodeMessage('CLM_SERVER_FULL', {}, 0);
-
-/**
- * Where the engine's datagrams go: the worker loop's native socket, sent in one batch per loop turn.
- * Peers are uint32s (IPv4 as itself, IPv6 as the socket's peer id); the socket names them.
- */
-export interface DatagramSink {
-  queue(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
-  peerId(address: string): number;
-  peerAddress(addr: number): string | null;
-}
+const ID_ACKN = MESSAGE_IDS.ACKN;
+/** Messages whose processing sends something to every other client (they take from the fan-out budget). */
+const FANOUT_IDS = new Set<number>([MESSAGE_IDS.CHAT_TEXT, MESSAGE_IDS.CHANNEL_INFOS]);
 
 export class ServerEngine {
   readonly options: ServerEngineOptions;
@@ -84,11 +76,13 @@ export class ServerEngine {
   private levelCounter = 0;
   private welcome: string;
   private serverInfo: { name: string; city: string; country: number };
-  /** CLM messages the main thread wants to see (directory registration replies). */
-  private readonly forwardedClm = new Set<number>([MESSAGE_IDS.CLM_REGISTER_SERVER_RESP]);
-  /** Only the directory we registered with may ask us to punch a hole (CLM_SEND_EMPTY_MESSAGE). */
-  private holePunchSource: number | null = null;
   private nowMs = 0;
+  /** Channels out of probation. */
+  private confirmedCount = 0;
+  private readonly send: SendGuard;
+  // The latest drop, kept as fields and turned into text only when asked: a flood then builds no strings.
+  private readonly drops: DropCounter;
+  private readonly clm: ClmReplies;
   readonly stats: EngineStats;
 
   constructor(
@@ -114,17 +108,37 @@ export class ServerEngine {
       audioPacketsIn: 0,
       audioPacketsOut: 0,
       protocolIn: 0,
+      probation: 0,
+      idle: { encoders: 0 },
       dropped: {},
       lastDropError: null,
       engineRealtime: false,
     };
+    const drops = (this.drops = new DropCounter(this.stats, (addr, port) => this.endpoint(addr, port)));
+    const send = (this.send = new SendGuard(sink, options.maxClients, performance.now(), (reason, addr, port) =>
+      drops.countFrom(reason, addr, port, 'not sent'),
+    ));
+    this.clm = new ClmReplies({
+      send,
+      drops,
+      peerId: (address) => sink.peerId(address),
+      peerAddress: (addr) => sink.peerAddress(addr),
+      endpoint: (addr, port) => this.endpoint(addr, port),
+      connectedCount: () => this.confirmedCount,
+      clientList: () => this.clientList(),
+      disconnect: (addr, port) => {
+        const ch = this.byKey.get(channelKey(addr, port));
+        if (ch) ch.timeoutSamples = DISCONNECT_TIMEOUT_SAMPLES;
+      },
+      forward: (name, value, address, port) => this.emit({ event: 'clm', name, value, address, port }),
+    });
   }
 
   /** Queues CLM_DISCONNECTION to every client (Jamulus -d), for the loop to flush before it closes the socket. */
   disconnectAll(): void {
     if (!this.options.disconnectOnQuit) return;
     const bytes = encodeMessage('CLM_DISCONNECTION', {}, 0);
-    for (const ch of this.slots) if (ch) this.sendRaw(bytes, ch.port, ch.addr);
+    for (const ch of this.slots) if (ch?.confirmed) this.send.control(bytes, ch.addr, ch.port);
   }
 
   setPort(port: number, realtime: boolean): void {
@@ -137,7 +151,7 @@ export class ServerEngine {
   getClients(): ClientSummary[] {
     const out: ClientSummary[] = [];
     for (const ch of this.slots) {
-      if (!ch) continue;
+      if (!ch?.confirmed) continue;
       const a = ch.audio;
       out.push({
         id: ch.id,
@@ -162,7 +176,13 @@ export class ServerEngine {
   }
 
   getStats(): EngineStats {
-    this.stats.clients = this.byKey.size;
+    this.stats.clients = this.confirmedCount;
+    this.stats.probation = this.byKey.size - this.confirmedCount;
+    this.stats.idle = idleChannelState();
+    this.stats.socket = this.sink.stats?.();
+    // Called from the engine's worker: the heap figures are its own isolate's.
+    this.stats.memory = process.memoryUsage();
+    this.drops.text();
     return this.stats;
   }
 
@@ -178,17 +198,17 @@ export class ServerEngine {
   broadcastChat(text: string): void {
     const html = text.slice(0, LIMITS.chat);
     this.nowMs = performance.now();
-    for (const ch of this.slots) if (ch) ch.link.sendMessage('CHAT_TEXT', { text: html }, this.nowMs);
+    for (const ch of this.slots) if (ch?.confirmed) ch.link.sendMessage('CHAT_TEXT', { text: html }, this.nowMs);
   }
 
   /** Sends a connection-less message to any address from the server's own port (directory registration). */
   sendClmTo<N extends ClmMessageName>(name: N, value: MessageValues[N], address: string, port: number): void {
-    this.sendRaw(encodeMessage(name, value, 0), port, this.sink.peerId(address));
+    this.send.control(encodeMessage(name, value, 0), this.sink.peerId(address), port);
   }
 
   /** The directory we register with (or null): the only source whose CLM_SEND_EMPTY_MESSAGE we obey. */
   setHolePunchSource(address: string | null): void {
-    this.holePunchSource = address === null ? null : this.sink.peerId(address);
+    this.clm.setHolePunchSource(address);
   }
 
   // ---- receive path ----
@@ -209,134 +229,150 @@ export class ServerEngine {
   onDatagram(buf: Uint8Array, length: number, addr: number, port: number, nowMs: number): void {
     this.stats.datagramsIn++;
     this.nowMs = nowMs;
+    const ch = this.byKey.get(channelKey(addr, port));
+    if (ch) {
+      ch.lastHeardMs = nowMs;
+      if (!ch.confirmed) ch.bytesIn += length + UDP_IPV4_OVERHEAD_BYTES;
+    }
     if (isProtocolFrame(buf, length)) {
       this.stats.protocolIn++;
       const f = parseFrame(buf, length);
-      if (!f.ok) return this.drop(f.reason, f.error);
-      if (messageClass(f.id) === 'clm') return this.onClm(f, addr, port);
-      const ch = this.byKey.get(channelKey(addr, port));
+      if (!f.ok) return this.drops.count(f.reason, f.error);
+      if (messageClass(f.id) === 'clm') return this.clm.onClm(f, addr, port, nowMs);
       // Acknowledged messages are only taken from an address that owns a channel, and are not ACKed
       // otherwise (§2.1): a client's first NETW_TRANSPORT_PROPS races its first audio packet.
-      if (!ch) return this.drop('acked-from-unknown-address', `acknowledged message ${f.id} from ${this.endpoint(addr, port)} without a channel`);
-      ch.link.receiveFrame(f, nowMs);
-      return;
+      if (!ch) return this.drops.countFrom('acked-from-unknown-address', addr, port, 'acknowledged message without a channel');
+      return this.onChannelFrame(ch, f, nowMs);
     }
-    this.onAudio(buf, length, addr, port);
+    this.onAudio(ch, buf, length, addr, port);
   }
 
-  private onAudio(msg: Uint8Array, length: number, addr: number, port: number): void {
+  /**
+   * ACKs always reach the link (they confirm a channel on probation). Other acknowledged messages count as
+   * from the channel's owner only once it is confirmed, like messages from an address without a channel;
+   * then they are rationed, and what is over the ration is left unACKed for the client to send again.
+   */
+  private onChannelFrame(ch: Channel, f: Frame, nowMs: number): void {
+    if (f.id !== ID_ACKN && !ch.link.isRepeat(f)) {
+      if (!ch.confirmed) return this.drops.countFrom('acked-on-probation', ch.addr, ch.port, 'message id, before the address was confirmed', f.id);
+      if (!ch.messageBudget.take(1, nowMs)) return this.drops.countFrom('message-rate', ch.addr, ch.port, 'message id, over the rate', f.id);
+      if (FANOUT_IDS.has(f.id) && !ch.fanoutBudget.take(1, nowMs)) return this.drops.countFrom('fanout-rate', ch.addr, ch.port, 'message id, over the rate', f.id);
+    }
+    ch.link.receiveFrame(f, nowMs);
+  }
+
+  private onAudio(found: Channel | undefined, msg: Uint8Array, length: number, addr: number, port: number): void {
     this.stats.audioPacketsIn++;
-    let ch = this.byKey.get(channelKey(addr, port));
+    let ch = found;
     if (!ch) {
-      const created = this.allocate(addr, port);
+      // A forged one-byte datagram must not buy a reply bigger than itself.
+      if (length < LIMITS.minFrameBytes) return this.drops.countFrom('too-short-for-audio', addr, port, 'datagram bytes', length);
+      const created = this.allocate(addr, port, length);
       if (!created) {
-        this.drop('server-full', `server full: refused ${this.endpoint(addr, port)}`);
-        this.sendRaw(SERVER_FULL, port, addr);
+        this.drops.countFrom('server-full', addr, port, 'server full');
+        this.send.reply(SERVER_FULL, addr, port, this.nowMs);
         return;
       }
       ch = created;
     }
-    // Any non-protocol datagram keeps the channel alive, valid audio or not (§4.1).
-    ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
+    // Any non-protocol datagram keeps a channel alive, valid audio or not (§4.1); on probation only its own
+    // deadline counts, so a forger cannot keep a slot by sending more.
+    if (ch.confirmed) ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
     const a = ch.audio;
-    if (!a) return this.drop('audio-before-format', `audio from ${ch.endpoint} before NETW_TRANSPORT_PROPS`);
+    if (!a) return this.drops.countFrom('audio-before-format', addr, port, 'audio before NETW_TRANSPORT_PROPS');
     if (!a.putPacket(msg, length)) {
       ch.wrongSizePackets++;
-      return this.drop('audio-wrong-size', `audio of ${length} bytes from ${ch.endpoint}, expected ${a.packets[0]!.length}`);
+      return this.drops.countFrom('audio-wrong-size', addr, port, 'audio of the wrong size, bytes', length);
     }
     ch.fade.onPacket();
   }
 
-  private onClm(f: Frame, addr: number, port: number): void {
-    let m;
-    try {
-      m = decodeMessage(f.id, f.payload);
-    } catch (e) {
-      return this.drop('clm-invalid', `${this.endpoint(addr, port)}: ${(e as Error).message}`);
-    }
-    const address = addr;
-    switch (m.name) {
-      case 'CLM_PING_MS':
-        return this.sendRaw(encodeMessage('CLM_PING_MS', m.value, 0), port, address);
-      case 'CLM_PING_MS_WITHNUMCLIENTS':
-        return this.sendRaw(
-          encodeMessage('CLM_PING_MS_WITHNUMCLIENTS', { timeMs: m.value.timeMs, numClients: this.byKey.size }, 0),
-          port,
-          address,
-        );
-      case 'CLM_REQ_VERSION_AND_OS':
-        return this.sendRaw(encodeMessage('CLM_VERSION_AND_OS', { os: ANNOUNCED_OS, version: ANNOUNCED_VERSION }, 0), port, address);
-      case 'CLM_REQ_CONN_CLIENTS_LIST':
-        return this.sendRaw(encodeMessage('CLM_CONN_CLIENTS_LIST', { clients: this.clientList() }, 0), port, address);
-      case 'CLM_DISCONNECTION': {
-        const ch = this.byKey.get(channelKey(addr, port));
-        if (ch) ch.timeoutSamples = DISCONNECT_TIMEOUT_SAMPLES;
-        return;
-      }
-      case 'CLM_SEND_EMPTY_MESSAGE':
-        // Hole punching for a client the directory told about; obeyed only from that directory so the
-        // server cannot be used to send packets anywhere on a stranger's behalf.
-        if (this.holePunchSource !== null && addr === this.holePunchSource) {
-          this.sendRaw(encodeMessage('CLM_EMPTY_MESSAGE', {}, 0), m.value.port, this.sink.peerId(m.value.ip));
-        } else {
-          this.drop('clm-unhandled', `CLM_SEND_EMPTY_MESSAGE from ${this.sink.peerAddress(addr)}, not our directory`);
-        }
-        return;
-      default:
-        if (this.forwardedClm.has(f.id)) {
-          this.emit({ event: 'clm', name: m.name, value: m.value, address: this.sink.peerAddress(addr) ?? '', port });
-          return;
-        }
-        // Directory requests (list, registration) are not ours to answer; empty messages only keep NATs open.
-        if (m.name !== 'CLM_EMPTY_MESSAGE') this.drop('clm-unhandled', `${m.name} from ${this.endpoint(addr, port)} ignored`);
-    }
-  }
-
   // ---- channels ----
 
-  private allocate(addr: number, port: number): Channel | null {
+  /** A free slot for a new address, or on a full server the slot of the most silent channel on probation. */
+  private freeSlot(): number {
     const id = this.slots.indexOf(null);
+    if (id >= 0) return id;
+    let victim: Channel | null = null;
+    for (const ch of this.slots) {
+      if (ch && !ch.confirmed && this.nowMs - ch.lastHeardMs >= PROBATION_EVICT_SILENCE_MS && (!victim || ch.lastHeardMs < victim.lastHeardMs)) victim = ch;
+    }
+    if (!victim) return -1;
+    this.drops.countFrom('probation-evicted', victim.addr, victim.port, 'silent on probation, slot given to a newcomer');
+    this.free(victim);
+    return victim.id;
+  }
+
+  private allocate(addr: number, port: number, firstLength: number): Channel | null {
+    const id = this.freeSlot();
     if (id < 0) return null;
-    const ch = new Channel(id, addr, this.sink.peerAddress(addr) ?? '?', port, (c) => this.makeLink(c));
+    const now = this.nowMs;
+    const ch = new Channel(id, addr, this.sink.peerAddress(addr) ?? '?', port, now, (c) => this.makeLink(c));
+    ch.bytesIn = firstLength + UDP_IPV4_OVERHEAD_BYTES;
+    ch.link.unpredictableCounters = true;
     this.slots[id] = ch;
     this.byKey.set(ch.key, ch);
     this.mixer.resetChannel(id);
     this.mixer.setFade(id, 0);
-    this.nowMs = performance.now();
-    const now = this.nowMs;
-    // The connection sequence of §4.1; each waits for the previous ACK.
+    // The connection sequence of §4.1, each waiting for the previous ACK, with RECORDER_STATE moved up: the
+    // first PROBATION_ACKS messages are ones a client answers with nothing but the ACK, so no answer of its
+    // own races the confirmation (and is ignored, as sent on probation).
     const l = ch.link;
     l.sendMessage('CLIENT_ID', { channelId: id }, now);
     l.sendMessage('CONN_CLIENTS_LIST', { clients: [] }, now);
+    l.sendMessage('RECORDER_STATE', { state: RECORDER_NOT_INITIALISED }, now);
     l.sendMessage('REQ_SPLIT_MESS_SUPPORT', {}, now);
     l.sendMessage('REQ_NETW_TRANSPORT_PROPS', {}, now);
     l.sendMessage('REQ_JITT_BUF_SIZE', {}, now);
     l.sendMessage('REQ_CHANNEL_INFOS', {}, now);
     if (this.welcome) l.sendMessage('CHAT_TEXT', { text: (WELCOME_PREFIX + this.welcome).slice(0, LIMITS.chat) }, now);
     l.sendMessage('VERSION_AND_OS', { os: ANNOUNCED_OS, version: ANNOUNCED_VERSION }, now);
-    l.sendMessage('RECORDER_STATE', { state: RECORDER_NOT_INITIALISED }, now);
     this.startTicking();
-    this.emit({ event: 'clientConnected', id, address: `${ch.endpoint}`, totalChannels: this.byKey.size });
     return ch;
   }
 
+  /** The address proved it receives what we send: the channel becomes a client like the reference's. */
+  private confirm(ch: Channel): void {
+    ch.confirmed = true;
+    ch.link.unpredictableCounters = false;
+    ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
+    this.confirmedCount++;
+    this.emit({ event: 'clientConnected', id: ch.id, address: `${ch.endpoint}`, totalChannels: this.confirmedCount });
+  }
+
   private free(ch: Channel): void {
-    ch.audio?.close();
     this.slots[ch.id] = null;
     this.byKey.delete(ch.key);
     this.mixer.removeInput(ch.id);
     ch.link.reset();
-    this.emit({ event: 'clientDisconnected', id: ch.id });
-    this.broadcastClientList();
+    ch.release();
+    // A channel on probation was never announced, so its end is nobody's business.
+    if (ch.confirmed) {
+      this.confirmedCount--;
+      this.emit({ event: 'clientDisconnected', id: ch.id });
+      this.broadcastClientList();
+    }
     if (this.byKey.size === 0) this.ticking = false;
   }
 
   private makeLink(ch: Channel): ProtocolLink {
     return new ProtocolLink({
-      send: (bytes) => this.sendRaw(bytes, ch.port, ch.addr),
+      send: (bytes) => this.send.toChannel(ch, bytes),
       onMessage: (m) => this.onChannelMessage(ch, m),
-      onDrop: (reason, error) => this.drop(reason, `${ch.endpoint}: ${error}`),
+      onDrop: (reason, error) => this.drops.count(reason, `${ch.endpoint}: ${error}`),
+      onAck: (outcome) => this.onAck(ch, outcome),
     });
+  }
+
+  private onAck(ch: Channel, outcome: AckOutcome): void {
+    if (ch.confirmed || this.slots[ch.id] !== ch) return;
+    if (outcome === 'matched') {
+      if (++ch.probationAcks >= PROBATION_ACKS) this.confirm(ch);
+    } else if (outcome === 'unexpected') {
+      // Only a sender that never saw our messages ACKs one we did not send: the address is forged.
+      this.drops.countFrom('probation-bad-ack', ch.addr, ch.port, 'ACKed a message never sent to it');
+      this.free(ch);
+    }
   }
 
   private onChannelMessage(ch: Channel, m: ReceivedMessage): void {
@@ -365,7 +401,7 @@ export class ServerEngine {
           audio = new ChannelAudio(fmt, this.frameSamples);
         } catch (e) {
           // e.g. a coded size Opus cannot produce; keep the old format rather than dropping the client.
-          this.drop('bad-transport-props', `${ch.endpoint}: ${(e as Error).message}`);
+          this.drops.count('bad-transport-props', `${ch.endpoint}: ${(e as Error).message}`);
           return;
         }
         audio.setJitter(ch.jitterSetting);
@@ -388,8 +424,10 @@ export class ServerEngine {
         const g = gain / 32768;
         this.mixer.setGain(ch.id, channelId, g);
         const target = this.slots[channelId];
-        if (target && target !== ch && (before === 0) !== (g === 0)) {
-          target.link.sendMessage('MUTE_STATE_CHANGED', { channelId: ch.id, muted: g === 0 }, now);
+        if (target?.confirmed && target !== ch && (before === 0) !== (g === 0)) {
+          // Reaches another client's queue: rationed like chat. Over the ration only the notice is lost.
+          if (ch.fanoutBudget.take(1, now)) target.link.sendMessage('MUTE_STATE_CHANGED', { channelId: ch.id, muted: g === 0 }, now);
+          else this.drops.countFrom('fanout-rate', ch.addr, ch.port, 'MUTE_STATE_CHANGED notice over the rate');
         }
         return;
       }
@@ -423,7 +461,7 @@ export class ServerEngine {
       case 'CHAT_TEXT': {
         const text = m.value.text;
         const html = fitChat(ch.id, ch.info.name, text);
-        for (const other of this.slots) if (other) other.link.sendMessage('CHAT_TEXT', { text: html }, now);
+        for (const other of this.slots) if (other?.confirmed) other.link.sendMessage('CHAT_TEXT', { text: html }, now);
         this.emit({ event: 'chatMessageReceived', id: ch.id, chatMessage: text });
         return;
       }
@@ -437,7 +475,7 @@ export class ServerEngine {
   private clientList(): ClientListEntry[] {
     const list: ClientListEntry[] = [];
     for (const ch of this.slots) {
-      if (ch) list.push({ channelId: ch.id, ...ch.info });
+      if (ch?.confirmed) list.push({ channelId: ch.id, ...ch.info });
     }
     return list;
   }
@@ -445,7 +483,7 @@ export class ServerEngine {
   private broadcastClientList(): void {
     const clients = this.clientList();
     const now = performance.now();
-    for (const ch of this.slots) if (ch) ch.link.sendMessage('CONN_CLIENTS_LIST', { clients }, now);
+    for (const ch of this.slots) if (ch?.confirmed) ch.link.sendMessage('CONN_CLIENTS_LIST', { clients }, now);
     this.emit({ event: 'clientListChanged' });
   }
 
@@ -475,6 +513,8 @@ export class ServerEngine {
       due = MAX_CATCH_UP_TICKS;
     }
     for (let i = 0; i < due && this.ticking; i++) {
+      // Each catching-up tick gets the whole send queue for its audio.
+      if (i > 0) this.sink.flush();
       this.tick();
       this.deadlineNs += this.periodNs;
     }
@@ -492,7 +532,10 @@ export class ServerEngine {
       const ch = slots[i];
       if (!ch) continue;
       ch.timeoutSamples -= T;
-      if (ch.timeoutSamples <= 0) this.free(ch);
+      if (ch.timeoutSamples <= 0) {
+        if (!ch.confirmed) this.drops.countFrom('probation-timeout', ch.addr, ch.port, 'never confirmed');
+        this.free(ch);
+      }
     }
 
     // Inputs: every channel with a format drains its jitter buffer so it keeps flowing; only identified
@@ -520,7 +563,7 @@ export class ServerEngine {
         ch.link.sendMessage('JITT_BUF_SIZE', { blocks: a.receiver.size }, now);
       }
       a.current = pcm;
-      if (ch.identified) {
+      if (ch.identified && ch.confirmed) {
         mixer.setInput(ch.id, pcm, ch2);
         mixer.setFade(ch.id, ch.fade.value);
       }
@@ -537,7 +580,7 @@ export class ServerEngine {
       const ch = slots[i];
       if (!ch) continue;
       const a = ch.audio;
-      if (a && ch.identified) {
+      if (a && ch.identified && ch.confirmed) {
         const ch2 = a.format.channels as 1 | 2;
         if (a.format.frameSamples === T) {
           mixer.mixFor(ch.id, ch2, a.mix);
@@ -560,21 +603,21 @@ export class ServerEngine {
     const packet = a.encodeFrame(pcm);
     if (packet) {
       this.stats.audioPacketsOut++;
-      this.sink.queue(packet, 0, packet.length, ch.addr, ch.port);
+      this.send.audio(packet, packet.length, ch.addr, ch.port);
     }
   }
 
   private sendLevels(): void {
     const levels: number[] = [];
     for (const ch of this.slots) {
-      if (!ch) continue;
+      if (!ch?.confirmed) continue;
       const a = ch.audio;
       ch.level = a && ch.identified ? ch.meter.update(a.current, this.frameSamples, a.format.channels as 1 | 2) : 0;
       levels.push(ch.level);
     }
     if (levels.length === 0) return;
     const bytes = encodeMessage('CLM_CHANNEL_LEVEL_LIST', { levels }, 0);
-    for (const ch of this.slots) if (ch) this.sendRaw(bytes, ch.port, ch.addr);
+    for (const ch of this.slots) if (ch?.confirmed) this.send.control(bytes, ch.addr, ch.port);
   }
 
   // ---- helpers ----
@@ -584,24 +627,14 @@ export class ServerEngine {
     return endpointText(this.sink.peerAddress(addr) ?? '?', port);
   }
 
-  private sendRaw(bytes: Uint8Array, port: number, addr: number): void {
-    if (!this.sink.queue(bytes, 0, bytes.length, addr, port)) this.drop('send-queue-full', 'send queue full');
-  }
-
   /**
    * An exception escaped the receive path or the tick. The loop keeps running; the count and the message
    * show up in getStats (and JSON-RPC riffbox/getServerStats) so the bug is visible rather than silent.
    */
   countInternalError(where: 'receive' | 'tick', e: Error): void {
-    this.drop('internal-error', `${where}: ${e.stack ?? e.message}`);
+    this.drops.count('internal-error', `${where}: ${e.stack ?? e.message}`);
     // A tick that threw part-way may have left the deadline behind; start afresh rather than catch up.
     if (where === 'tick') this.deadlineNs = this.nowNs() + this.periodNs;
-  }
-
-  private drop(reason: EngineDrop, error: string): void {
-    const d = this.stats.dropped;
-    d[reason] = (d[reason] ?? 0) + 1;
-    this.stats.lastDropError = error;
   }
 }
 

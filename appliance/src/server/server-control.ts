@@ -31,6 +31,12 @@ function stringParam(params: RpcParams, key: string): string {
   return v;
 }
 
+function countResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
 export async function startServerControl(o: ServerControlOptions): Promise<ServerControl> {
   const rpc = new JsonRpcServer({ port: o.port, socketPath: o.socketPath, host: '127.0.0.1', secret: readSecretFile(o.secretFile) });
   const { runtime } = o;
@@ -178,7 +184,9 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
     return 'ok';
   });
 
-  rpc.register('riffbox/getServerStats', () => host().getStats());
+  // The engine's counters, and the main thread's live handles by kind (timers, sockets…): a leak of either
+  // shows as a count that keeps growing while clients come and go.
+  rpc.register('riffbox/getServerStats', async () => ({ ...(await host().getStats()), mainThreadResources: countResources() }));
   rpc.register('riffbox/getClientDetails', () => host().getClients());
 
   runtime.on('event', (e) => {

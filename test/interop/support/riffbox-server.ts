@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProcessGroup, ManagedProcess } from '../../harness/processes.js';
 import { freeTcpPort, freeUdpPort, randomSecret } from '../../harness/ports.js';
 import { connect, type JsonRpcClient } from '../../harness/jsonrpc-client.js';
+import type { EngineStats } from '../../../appliance/src/server/engine-options.js';
 
 export const CLI = fileURLToPath(new URL('../../../appliance/src/cli.js', import.meta.url));
 
@@ -23,7 +24,8 @@ export interface RiffboxServer {
   /** "127.0.0.1:PORT" */
   address: string;
   rpc: JsonRpcClient;
-  stats(): Promise<{ dropped: Record<string, number>; audioPacketsOut: number; datagramsIn: number; clients: number; lateTicks: number; skippedTicks: number }>;
+  /** riffbox/getServerStats: the engine's counters and the main thread's live handles by kind. */
+  stats(): Promise<EngineStats & { mainThreadResources: Record<string, number> }>;
 }
 
 export async function startRiffboxServer(g: ProcessGroup, o: RiffboxServerOptions = {}): Promise<RiffboxServer> {
