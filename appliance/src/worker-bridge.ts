@@ -2,7 +2,7 @@
 // requests and match the answers by id, re-emit its events, and stop it. The worker side answers with the
 // messages below; what the requests mean is each engine's own business.
 import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import { Worker, type Transferable } from 'node:worker_threads';
 
 export type WorkerToHost<Ev> =
   | { type: 'ready'; port: number }
@@ -41,8 +41,8 @@ export class WorkerBridge<Ev, Req extends { method: string; args: unknown[] }> e
     super();
   }
 
-  start(workerData: unknown): Promise<number> {
-    const worker = new Worker(this.script, { workerData });
+  start(workerData: unknown, transferList: Transferable[] = []): Promise<number> {
+    const worker = new Worker(this.script, { workerData, transferList });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       worker.on('message', (m: WorkerToHost<Ev>) => {

@@ -3,6 +3,7 @@ import type { ClientSummary, EngineStats, ServerEngineOptions } from './engine-o
 import type { EngineEvent } from './engine.js';
 import type { EngineRequest } from './engine-protocol.js';
 import { WorkerBridge } from '../worker-bridge.js';
+import type { RecorderStateValue } from '../recorder/recorder-facts.js';
 
 export { EngineStartError } from '../worker-bridge.js';
 
@@ -12,7 +13,8 @@ export class ServerEngineHost extends WorkerBridge<EngineEvent, EngineRequest> {
   }
 
   override start(): Promise<number> {
-    return super.start(this.options);
+    // The recorder's track port moves into the worker; the ring is shared, not moved.
+    return super.start(this.options, this.options.recorder ? [this.options.recorder.port] : []);
   }
 
   getClients(): Promise<ClientSummary[]> {
@@ -35,5 +37,9 @@ export class ServerEngineHost extends WorkerBridge<EngineEvent, EngineRequest> {
   }
   setHolePunchSource(address: string | null): Promise<void> {
     return this.request('setHolePunchSource', address) as Promise<void>;
+  }
+  /** Returns the number of the recording session that ended, or −1. */
+  setRecorder(o: { state: RecorderStateValue; recording: boolean; newSession: boolean }): Promise<number> {
+    return this.request('setRecorder', o) as Promise<number>;
   }
 }

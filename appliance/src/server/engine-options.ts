@@ -1,4 +1,7 @@
 // What the server engine needs to run, resolved from settings and flags by main.ts before the worker starts.
+import type { RecorderLink } from '../recorder/tap.js';
+import type { RecorderStateValue } from '../recorder/recorder-facts.js';
+
 export interface ServerEngineOptions {
   port: number;
   /** Address to bind; 0.0.0.0 by default (friends reach the box from the internet through the router). */
@@ -13,6 +16,10 @@ export interface ServerEngineOptions {
   welcome: string;
   /** Send CLM_DISCONNECTION to every client when stopping (Jamulus -d). */
   disconnectOnQuit: boolean;
+  /** The recorder's ring and track port (transferred to the worker); absent: nothing is recorded. */
+  recorder?: RecorderLink;
+  /** RECORDER_STATE for clients from the start. */
+  recorderState?: RecorderStateValue;
 }
 
 export interface ClientSummary {

@@ -56,6 +56,8 @@ function handle(req: EngineRequest): unknown {
     }
     case 'setHolePunchSource':
       return engine.setHolePunchSource(req.args[0]);
+    case 'setRecorder':
+      return engine.setRecorder(req.args[0]);
   }
 }
 

@@ -34,9 +34,10 @@ import {
   DISCONNECT_TIMEOUT_SAMPLES,
   LEVEL_INTERVAL_64,
   MAX_CATCH_UP_TICKS,
-  RECORDER_NOT_INITIALISED,
   WELCOME_PREFIX,
 } from './server-facts.js';
+import { RecordingTap } from '../recorder/tap.js';
+import { RecorderState, type RecorderStateValue } from '../recorder/recorder-facts.js';
 import type { ClientSummary, EngineStats, ServerEngineOptions } from './engine-options.js';
 
 export type EngineEvent =
@@ -44,6 +45,8 @@ export type EngineEvent =
   | { event: 'clientDisconnected'; id: number }
   | { event: 'clientListChanged' }
   | { event: 'chatMessageReceived'; id: number; chatMessage: string }
+  /** The last musician left while recording: the recorder finishes that session's files. */
+  | { event: 'recordingSessionEnded'; session: number }
   | { event: 'clm'; name: string; value: unknown; address: string; port: number };
 
 /** Drop reasons the engine counts on top of the per-link ones. */
@@ -84,6 +87,9 @@ export class ServerEngine {
   /** Only the directory we registered with may ask us to punch a hole (CLM_SEND_EMPTY_MESSAGE). */
   private holePunchSource: number | null = null;
   private nowMs = 0;
+  /** Copies what the tick decoded into the recorder's ring; null when the server has no recorder. */
+  private readonly tap: RecordingTap | null;
+  private recorderState: RecorderStateValue;
   readonly stats: EngineStats;
 
   constructor(
@@ -98,6 +104,8 @@ export class ServerEngine {
     this.mixer = new Mixer(options.maxClients, this.frameSamples);
     this.welcome = options.welcome;
     this.serverInfo = { name: options.name, city: options.city, country: options.country };
+    this.tap = options.recorder ? new RecordingTap(options.recorder, options.maxClients, options.recorder.port) : null;
+    this.recorderState = options.recorderState ?? RecorderState.NOT_INITIALISED;
     this.stats = {
       port: options.port,
       frameSamples: this.frameSamples,
@@ -179,6 +187,20 @@ export class ServerEngine {
   /** Sends a connection-less message to any address from the server's own port (directory registration). */
   sendClmTo<N extends ClmMessageName>(name: N, value: MessageValues[N], address: string, port: number): void {
     this.sendRaw(encodeMessage(name, value, 0), port, ipv4ToUint(address));
+  }
+
+  /**
+   * The recorder's state as clients see it (RECORDER_STATE, sent on change and to every newcomer), and
+   * whether the tick feeds the ring. Returns the number of the recording session that ended, or −1.
+   */
+  setRecorder(o: { state: RecorderStateValue; recording: boolean; newSession: boolean }): number {
+    const ended = this.tap ? this.tap.set(o.recording, o.newSession) : -1;
+    if (o.state !== this.recorderState) {
+      this.recorderState = o.state;
+      this.nowMs = performance.now();
+      for (const ch of this.slots) if (ch) ch.link.sendMessage('RECORDER_STATE', { state: o.state }, this.nowMs);
+    }
+    return ended;
   }
 
   /** The directory we register with (or null): the only source whose CLM_SEND_EMPTY_MESSAGE we obey. */
@@ -309,7 +331,8 @@ export class ServerEngine {
     l.sendMessage('REQ_CHANNEL_INFOS', {}, now);
     if (this.welcome) l.sendMessage('CHAT_TEXT', { text: (WELCOME_PREFIX + this.welcome).slice(0, LIMITS.chat) }, now);
     l.sendMessage('VERSION_AND_OS', { os: ANNOUNCED_OS, version: ANNOUNCED_VERSION }, now);
-    l.sendMessage('RECORDER_STATE', { state: RECORDER_NOT_INITIALISED }, now);
+    l.sendMessage('RECORDER_STATE', { state: this.recorderState }, now);
+    this.tap?.connected(id, ch.address, ch.port);
     this.startTicking();
     this.emit({ event: 'clientConnected', id, address: `${ch.address}:${ch.port}`, totalChannels: this.byKey.size });
     return ch;
@@ -322,7 +345,11 @@ export class ServerEngine {
     ch.link.reset();
     this.emit({ event: 'clientDisconnected', id: ch.id });
     this.broadcastClientList();
-    if (this.byKey.size === 0) this.ticking = false;
+    if (this.byKey.size === 0) {
+      this.ticking = false;
+      const ended = this.tap ? this.tap.idle() : -1;
+      if (ended >= 0) this.emit({ event: 'recordingSessionEnded', session: ended });
+    }
   }
 
   private makeLink(ch: Channel): ProtocolLink {
@@ -406,6 +433,7 @@ export class ServerEngine {
           old.country !== v.country ||
           old.instrument !== v.instrument ||
           old.skill !== v.skill;
+        if (old.name !== v.name || !ch.identified) this.tap?.named(ch.id, v.name);
         ch.info = { country: v.country, instrument: v.instrument, skill: v.skill, name: v.name, city: v.city };
         if (!ch.identified) {
           ch.identified = true;
@@ -494,7 +522,8 @@ export class ServerEngine {
     }
 
     // Inputs: every channel with a format drains its jitter buffer so it keeps flowing; only identified
-    // channels are heard.
+    // channels are heard, and recorded.
+    const tap = this.tap !== null && this.tap.beginTick(T) ? this.tap : null;
     for (let i = 0; i < slots.length; i++) {
       const ch = slots[i];
       if (!ch) continue;
@@ -523,8 +552,10 @@ export class ServerEngine {
       if (ch.identified) {
         mixer.setInput(ch.id, pcm, ch2);
         mixer.setFade(ch.id, ch.fade.value);
+        tap?.add(ch.id, ch2, pcm);
       }
     }
+    tap?.endTick();
 
     this.levelCounter += T / 64;
     if (this.levelCounter > LEVEL_INTERVAL_64) {

@@ -41,7 +41,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const runtime = new ServerRuntime(settings, { timings, log: (line) => console.log(`riffbox server: ${line}`) });
+  const runtime = new ServerRuntime(settings, { timings, db: store?.path, log: (line) => console.log(`riffbox server: ${line}`) });
   let port: number;
   try {
     port = await runtime.start();

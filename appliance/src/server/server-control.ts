@@ -9,6 +9,7 @@ import { directoryTypeOf, genreDirectory, directoryAddress } from '../settings/d
 import { ANNOUNCED_VERSION } from './server-facts.js';
 import type { ServerRuntime } from './server-runtime.js';
 import { LIMITS } from '../protocol/index.js';
+import { registerRecorderMethods } from './recorder-rpc.js';
 
 export interface ServerControl {
   rpc: JsonRpcServer;
@@ -147,6 +148,7 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
     return 'ok';
   });
 
+  registerRecorderMethods(rpc, runtime);
   rpc.register('riffbox/getServerStats', () => host().getStats());
   rpc.register('riffbox/getClientDetails', () => host().getClients());
 

@@ -85,6 +85,24 @@ export const SETTINGS = {
     reload: S, cli: { server: 'jsonrpc-port' },
   }),
 
+  // ---- recording (issue 14); `--norecord` and the rule that `--recording DIR` enables are in cli-overrides.ts ----
+  'server.recordingDir': setting('Recordings folder', text({ maxLength: 1024, default: '' }), {
+    reload: S, cli: { server: 'recording' },
+    help: 'where sessions are recorded (Jamulus -R); empty: the recordings folder beside the settings database, or no recorder without one',
+  }),
+  'server.recordingEnabled': setting('Record sessions', boolean(false), {
+    reload: S, help: 'record every musician to their own track while anyone is connected',
+  }),
+  'server.recordingBits': setting('Bit depth', integerChoice([16, 24] as const, 16), {
+    reload: S, cli: { server: 'recording-bits' }, help: '16 as Jamulus writes, or 24 for editors that prefer it (the audio itself is 16-bit)',
+  }),
+  'server.recordingReserveMb': setting('Free space to keep', integer({ min: 10, max: 1000000, default: 1024, unit: 'MB' }), {
+    reload: S, cli: { server: 'recording-reserve-mb' }, help: 'recording stops before the free space falls below this',
+  }),
+  'server.recordingMaxMinutes': setting('Longest session', integer({ min: 1, max: 240, default: 180, unit: 'minutes' }), {
+    reload: S, cli: { server: 'recording-max-minutes' }, help: 'recording stops when a session reaches this length (240 keeps every file under the 4 GB of a WAV)',
+  }),
+
   // ---- local client (issue 4) ----
   'client.enabled': setting('Local client', boolean(true), { reload: C }),
   'client.server': setting('Server', hostPort({ default: '127.0.0.1' }), {

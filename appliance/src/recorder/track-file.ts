@@ -1,0 +1,113 @@
+// One musician's WAV file while it is written: samples gather in a buffer and go to disk in large writes at
+// known offsets; the header's sizes are rewritten and the file synced every few seconds, so what is on the card
+// after a power cut is a file that plays up to the last fix-up.
+import { chmodSync, closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { RECORDING_FILE_MODE, TRACK_WRITE_BYTES, WAV_MAX_DATA_BYTES } from './recorder-facts.js';
+import { WAV_HEADER_BYTES, wavHeader, writeWavSizes, type BitDepth } from './wav.js';
+
+/** Runs a file-system call with the writer marked busy, so a stalled disk shows on the status page. */
+export type IoGuard = <T>(call: () => T) => T;
+
+export class WavLimitError extends Error {}
+
+export class TrackFile {
+  readonly path: string;
+  /** Sample frames (per channel) written so far. */
+  sampleFrames = 0;
+  private readonly fd: number;
+  private readonly pending: Buffer;
+  private pendingBytes = 0;
+  /** Data bytes already handed to the file. */
+  private flushedBytes = 0;
+  private readonly bytesPerSample: number;
+  private readonly scratch = Buffer.alloc(4);
+  private closed = false;
+
+  constructor(
+    dir: string,
+    readonly file: string,
+    readonly channels: 1 | 2,
+    readonly bits: BitDepth,
+    private readonly io: IoGuard,
+  ) {
+    this.path = join(dir, file);
+    this.bytesPerSample = bits / 8;
+    this.pending = Buffer.alloc(TRACK_WRITE_BYTES + 128 * 2 * 3);
+    // 'wx': a name taken since it was chosen is an error, never an overwrite.
+    this.fd = io(() => openSync(this.path, 'wx', RECORDING_FILE_MODE));
+    io(() => {
+      chmodSync(this.path, RECORDING_FILE_MODE);
+      writeSync(this.fd, wavHeader(channels, bits), 0, WAV_HEADER_BYTES, 0);
+    });
+  }
+
+  get dataBytes(): number {
+    return this.flushedBytes + this.pendingBytes;
+  }
+
+  /** Interleaved 16-bit samples, a whole number of sample frames. */
+  write(samples: Int16Array): void {
+    const bytes = samples.length * this.bytesPerSample;
+    if (this.dataBytes + bytes > WAV_MAX_DATA_BYTES) throw new WavLimitError(`${this.file} reached the 4 GB limit of a WAV file`);
+    if (this.pendingBytes + bytes > this.pending.length) this.flush();
+    const p = this.pending;
+    let o = this.pendingBytes;
+    if (this.bytesPerSample === 2) {
+      Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).copy(p, o);
+      o += bytes;
+    } else {
+      // 24-bit: the 16-bit sample in the top two bytes, a zero below.
+      for (let i = 0; i < samples.length; i++) {
+        const s = samples[i]!;
+        p[o] = 0;
+        p[o + 1] = s & 0xff;
+        p[o + 2] = (s >> 8) & 0xff;
+        o += 3;
+      }
+    }
+    this.pendingBytes = o;
+    this.sampleFrames += samples.length / this.channels;
+  }
+
+  /** Silence for ticks the ring had to drop, so this track stays in time with the others. */
+  writeSilence(sampleFrames: number, zeros: Int16Array): void {
+    let left = sampleFrames * this.channels;
+    while (left > 0) {
+      const n = Math.min(left, zeros.length);
+      this.write(zeros.subarray(0, n));
+      left -= n;
+    }
+  }
+
+  flush(): void {
+    if (this.pendingBytes === 0) return;
+    const n = this.pendingBytes;
+    const at = WAV_HEADER_BYTES + this.flushedBytes;
+    this.io(() => {
+      let done = 0;
+      while (done < n) done += writeSync(this.fd, this.pending, done, n - done, at + done);
+    });
+    this.flushedBytes += n;
+    this.pendingBytes = 0;
+  }
+
+  /** Everything so far on disk, with a header that says so. */
+  fixup(): void {
+    this.flush();
+    this.io(() => {
+      writeWavSizes(this.fd, this.flushedBytes, this.scratch);
+      fdatasyncSync(this.fd);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.fixup();
+    } finally {
+      this.io(() => closeSync(this.fd));
+    }
+  }
+}
