@@ -46,7 +46,7 @@ export interface PacketLoop {
  * Encodes LOOP_FRAMES frames of a sine whose period divides the loop (≈440 Hz), so the loop is seamless
  * in the signal; the encoder's state at the wrap is not, which costs a click per loop and nothing else.
  */
-export function buildPacketLoop(frameSamples: FrameSamples, channels: ChannelCount = 1, codedBytes = codedBytesFor(frameSamples, channels, 'normal')): PacketLoop {
+export function buildPacketLoop(frameSamples: FrameSamples, channels: ChannelCount = 1, codedBytes = codedBytesFor(frameSamples, channels, 'normal'), amplitude = 8000): PacketLoop {
   const total = LOOP_FRAMES * frameSamples;
   const cycles = Math.round((440 * total) / 48000);
   const enc = new OpusCustomEncoder(frameSamples, channels, codedBytes);
@@ -57,7 +57,7 @@ export function buildPacketLoop(frameSamples: FrameSamples, channels: ChannelCou
   for (let k = 0; k < LOOP_FRAMES; k++) {
     for (let i = 0; i < frameSamples; i++) {
       const n = k * frameSamples + i;
-      const v = Math.round(8000 * Math.sin((2 * Math.PI * cycles * n) / total));
+      const v = Math.round(amplitude * Math.sin((2 * Math.PI * cycles * n) / total));
       for (let c = 0; c < channels; c++) pcm[i * channels + c] = v;
     }
     const written = enc.encode(pcm, coded, 0);
@@ -302,6 +302,8 @@ export interface PoolOptions {
   ringCapacity?: number;
   /** Pause between opening clients, so the server sees connections one by one as people join. */
   staggerMs?: number;
+  /** Send silence instead of the sine (a test that listens to real clients beside this load). */
+  silent?: boolean;
 }
 
 export interface PoolStats {
@@ -327,7 +329,8 @@ export class SyntheticClientPool {
 
   static async open(opts: PoolOptions): Promise<SyntheticClientPool> {
     const pool = new SyntheticClientPool(opts.frameSamples);
-    const loop = buildPacketLoop(opts.frameSamples, opts.channels ?? 1);
+    const channels = opts.channels ?? 1;
+    const loop = buildPacketLoop(opts.frameSamples, channels, codedBytesFor(opts.frameSamples, channels, 'normal'), opts.silent ? 0 : 8000);
     pool.startTimer();
     try {
       for (let i = 0; i < opts.clients; i++) {

@@ -37,11 +37,11 @@ export const RECORDING_DIR_MODE = 0o2770;
 export const RECORDING_FILE_MODE = 0o660;
 
 /**
- * The ring between the engine's tick and the writer thread. At 10 stereo musicians and 128-sample frames
- * the recorder needs ≈ 2 MB/s, so 16 MiB rides out an ≈ 8 s stall of the disk (≈ 17 s for mono players)
- * before it has to drop.
+ * Sizes of the ring between the engine's tick and the writer thread (server.recordingBufferMb). At 10 stereo
+ * musicians and 128-sample frames the recorder needs ≈ 2 MB/s, so the default 16 MiB rides out an ≈ 8 s stall of
+ * the disk (≈ 17 s for mono players) before it has to drop.
  */
-export const RING_BYTES = 16 * 1024 * 1024;
+export const RING_MB_CHOICES = [4, 8, 16, 32, 64] as const;
 /** How often the writer takes what the tick put in the ring. */
 export const DRAIN_INTERVAL_MS = 40;
 /** WAV and session headers are rewritten with the sizes so far, and synced, this often. */

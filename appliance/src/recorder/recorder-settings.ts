@@ -6,7 +6,12 @@ import type { RecorderLimits } from './recorder.js';
 
 export const RECORDER_KEYS: readonly SettingKey[] = [
   'server.recordingDir', 'server.recordingEnabled', 'server.recordingBits', 'server.recordingReserveMb', 'server.recordingMaxMinutes',
+  'server.recordingBufferMb',
 ];
+
+export function ringBytesOf(s: FlatSettings): number {
+  return s['server.recordingBufferMb'] * 1024 * 1024;
+}
 
 export function recordingDirOf(s: FlatSettings, db: string | undefined): string {
   if (s['server.recordingDir'] !== '') return s['server.recordingDir'];

@@ -7,7 +7,7 @@ import { accessSync, chmodSync, constants, mkdirSync, statSync, statfsSync } fro
 import { resolve } from 'node:path';
 import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 import { CTL, RingCounters, createRingBuffer } from './ring.js';
-import { RECORDING_DIR_MODE, RING_BYTES, RecorderState, SAMPLE_RATE, type RecorderStateValue } from './recorder-facts.js';
+import { RECORDING_DIR_MODE, RecorderState, SAMPLE_RATE, type RecorderStateValue } from './recorder-facts.js';
 import type { RecorderLink } from './tap.js';
 import type { EndReason } from './session-writer.js';
 import type { BitDepth } from './wav.js';
@@ -67,8 +67,8 @@ export function checkRecordingDir(dir: string): string {
 }
 
 export class Recorder extends EventEmitter<{ log: [string] }> {
-  readonly ring = createRingBuffer(RING_BYTES);
-  private readonly counters = new RingCounters(this.ring);
+  readonly ring: SharedArrayBuffer;
+  private readonly counters: RingCounters;
   private worker: Worker | null;
   private readonly ready: Promise<void>;
   private engine: RecorderEngine | null = null;
@@ -90,8 +90,10 @@ export class Recorder extends EventEmitter<{ log: [string] }> {
   private closed: (() => void) | null = null;
 
   /** The writer thread starts at once: engines may be handed their links before start() is awaited. */
-  constructor(private readonly initial: { dir: string; disabled: boolean; limits: RecorderLimits }) {
+  constructor(private readonly initial: { dir: string; disabled: boolean; limits: RecorderLimits; ringBytes: number }) {
     super();
+    this.ring = createRingBuffer(initial.ringBytes);
+    this.counters = new RingCounters(this.ring);
     this.disabled = initial.disabled;
     this.limits = initial.limits;
     const worker = new Worker(new URL('./recorder-worker.js', import.meta.url), { workerData: { ring: this.ring } });
@@ -215,7 +217,7 @@ export class Recorder extends EventEmitter<{ log: [string] }> {
       lastStop: this.lastStop,
       droppedTicks: dropped,
       droppedSeconds: (dropped * this.frameSamples) / SAMPLE_RATE,
-      ringBytes: RING_BYTES,
+      ringBytes: this.initial.ringBytes,
       ringWaitingBytes: c.waiting(),
       ringHighWaterBytes: c.counter(CTL.HIGH_WATER),
       writerBusySeconds: busy ? Math.max(0, Math.floor(Date.now() / 1000) - c.counter(CTL.WRITER_BUSY_SINCE)) : 0,

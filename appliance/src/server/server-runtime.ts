@@ -9,7 +9,7 @@ import type { ServerEngineOptions } from './engine-options.js';
 import type { EngineEvent } from './engine.js';
 import { DirectoryRegistrar, type RegistrarTimings, type RegistrationInfo } from './directory-registrar.js';
 import { Recorder } from '../recorder/recorder.js';
-import { recorderLimitsOf, recordingDirOf } from '../recorder/recorder-settings.js';
+import { recorderLimitsOf, recordingDirOf, ringBytesOf } from '../recorder/recorder-settings.js';
 
 export function engineOptionsFrom(s: FlatSettings): ServerEngineOptions {
   return {
@@ -70,6 +70,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
       dir: recordingDirOf(settings, opts.db),
       disabled: !settings['server.recordingEnabled'],
       limits: recorderLimitsOf(settings),
+      ringBytes: ringBytesOf(settings),
     });
     const log = opts.log;
     if (log) this.recorder.on('log', (line) => log(line));
