@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export type HelperVerb =
   | 'ddns-apply' | 'ddns-update-now' | 'ddns-status'
   | 'network-apply' | 'network-confirm' | 'network-revert' | 'network-status'
-  | 'hostname-apply' | 'logs' | 'reboot';
+  | 'hostname-apply' | 'logs' | 'reboot' | 'usb-mount' | 'usb-unmount';
 
 export interface HelperResult {
   readonly ok: boolean;

@@ -4,11 +4,12 @@ import { contextFromEnv } from './context.js';
 import { ddnsApply, ddnsStatus, ddnsUpdateNow } from './ddns.js';
 import { networkApply, networkConfirm, networkPendingJson, networkRevert } from './network.js';
 import { hostnameApply, logs, reboot } from './system.js';
+import { usbMount, usbUnmount } from './usb.js';
 
 export const VERBS = [
   'ddns-apply', 'ddns-update-now', 'ddns-status',
   'network-apply', 'network-confirm', 'network-revert', 'network-revert-due', 'network-status',
-  'hostname-apply', 'logs', 'reboot',
+  'hostname-apply', 'logs', 'reboot', 'usb-mount', 'usb-unmount',
 ] as const;
 export type Verb = (typeof VERBS)[number];
 
@@ -40,6 +41,8 @@ export async function runApply(argv: readonly string[], env: NodeJS.ProcessEnv):
     case 'hostname-apply': return hostnameApply(ctx);
     case 'logs': return logs(ctx);
     case 'reboot': return reboot(ctx);
+    case 'usb-mount': return usbMount(ctx);
+    case 'usb-unmount': return usbUnmount(ctx);
   }
 }
 
