@@ -126,7 +126,7 @@ export function createApp(o: AdminAppOptions): AdminApp {
   app.post('/recordings/start', h(rec.start));
   app.post('/recordings/stop', h(rec.stop));
   const store = recordingStorageRoutes(deps);
-  app.get('/recordings/storage', h(store.show));
+  app.get('/recordings/storage', h(store.list));
   app.post('/recordings/storage', h(store.choose));
   app.post('/recordings/eject', h(store.eject));
   const sessions = recordingSessionRoutes(deps);

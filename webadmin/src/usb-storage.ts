@@ -59,21 +59,45 @@ export function usbVolumes(lsblk: unknown, anyDisk = false): UsbVolume[] {
   return out.sort((a, b) => b.sizeBytes - a.sizeBytes);
 }
 
-function lsblk(args: readonly string[]): Promise<unknown> {
+function run(cmd: string, args: readonly string[]): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile('lsblk', [...LSBLK_ARGS, ...args], { timeout: 5000 }, (err, stdout) => {
-      if (err) return resolve(null);
-      try {
-        resolve(JSON.parse(String(stdout)));
-      } catch {
-        resolve(null);
-      }
-    });
+    execFile(cmd, [...args], { timeout: 5000 }, (err, stdout) => resolve(err ? null : String(stdout)));
   });
+}
+
+async function lsblk(args: readonly string[]): Promise<unknown> {
+  const out = await run('lsblk', [...LSBLK_ARGS, ...args]);
+  try {
+    return out === null ? null : JSON.parse(out);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * lsblk takes file systems and labels from udev's database; where udev has not probed a device (no udev, as in a
+ * container) blkid reads them from the device itself, if this process may.
+ */
+async function probeMissing(tree: unknown): Promise<void> {
+  const nodes = ((tree as { blockdevices?: Node[] } | null)?.blockdevices ?? []).flatMap(descendants);
+  for (const n of nodes) {
+    if (n.fstype || !n.path) continue;
+    const out = await run('blkid', ['-o', 'export', n.path]);
+    if (!out) continue;
+    const kv = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    n.fstype = kv.TYPE ?? null;
+    n.label = kv.LABEL ?? n.label ?? null;
+  }
 }
 
 /** The sticks plugged in now. `standIn`: the checkout's RIFFBOX_USB_DEVICE. */
 export async function listUsbVolumes(standIn: string | undefined): Promise<UsbVolume[]> {
-  if (standIn) return usbVolumes(await lsblk([standIn]), true);
-  return usbVolumes(await lsblk([]));
+  const tree = await lsblk(standIn ? [standIn] : []);
+  if (standIn) {
+    await probeMissing(tree);
+    return usbVolumes(tree, true);
+  }
+  const usb = { blockdevices: ((tree as { blockdevices?: Node[] } | null)?.blockdevices ?? []).filter((n) => n.tran === 'usb') };
+  await probeMissing(usb);
+  return usbVolumes(usb);
 }

@@ -99,14 +99,14 @@ export const SETTINGS = {
     reload: S, cli: { server: 'recording-bits' }, help: '16 as Jamulus writes, or 24 for editors that prefer it (the audio itself is 16-bit)',
   }),
   'server.recordingReserveMb': setting('Free space to keep', integer({ min: 10, max: 1000000, default: 1024, unit: 'MB' }), {
-    reload: S, cli: { server: 'recording-reserve-mb' }, help: 'recording stops before the free space falls below this',
+    reload: S, cli: { server: 'recording-reserve-mb' }, help: 'MB: recording stops before the free space falls below this',
   }),
   'server.recordingBufferMb': setting('Recording buffer', integerChoice(RING_MB_CHOICES, 16), {
     reload: S, cli: { server: 'recording-buffer-mb' },
     help: 'memory (MB) that holds the audio while the card or stick is slow; when it is full the recorder drops and counts. Read when the server starts',
   }),
   'server.recordingMaxMinutes': setting('Longest session', integer({ min: 1, max: 240, default: 180, unit: 'minutes' }), {
-    reload: S, cli: { server: 'recording-max-minutes' }, help: 'recording stops when a session reaches this length (240 keeps every file under the 4 GB of a WAV)',
+    reload: S, cli: { server: 'recording-max-minutes' }, help: 'minutes: recording stops when a session reaches this length (240 keeps every file under the 4 GB of a WAV)',
   }),
 
   // ---- local client (issue 4) ----

@@ -23,6 +23,8 @@ export interface RiffboxServer {
   /** "127.0.0.1:PORT" */
   address: string;
   rpc: JsonRpcClient;
+  rpcPort: number;
+  secretFile: string;
   stats(): Promise<{ dropped: Record<string, number>; audioPacketsOut: number; datagramsIn: number; clients: number; lateTicks: number; skippedTicks: number }>;
 }
 
@@ -47,6 +49,8 @@ export async function startRiffboxServer(g: ProcessGroup, o: RiffboxServerOption
     port,
     address: `127.0.0.1:${port}`,
     rpc,
+    rpcPort,
+    secretFile,
     stats: () => rpc.call('riffbox/getServerStats'),
   };
 }

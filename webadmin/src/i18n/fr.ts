@@ -95,8 +95,8 @@ export const FR_SETTINGS: Readonly<Record<string, readonly [string, string?]>> =
   'ddns.host': ['Nom d\'hôte'], 'ddns.username': ['Identifiant'], 'ddns.password': ['Mot de passe'], 'ddns.token': ['Jeton'],
   'ddns.zone': ['Zone', 'Cloudflare uniquement'],
   'system.hostname': ['Nom d\'hôte', 'le boîtier répond au nom NOM.local'], 'system.language': ['Langue'],
-  'server.recordingReserveMb': ['Espace libre à garder', 'l\'enregistrement s\'arrête avant que l\'espace libre passe sous cette valeur'],
-  'server.recordingMaxMinutes': ['Session la plus longue', 'l\'enregistrement s\'arrête quand une session atteint cette durée (240 garde chaque fichier sous les 4 Go d\'un WAV)'],
+  'server.recordingReserveMb': ['Espace libre à garder', 'Mo : l\'enregistrement s\'arrête avant que l\'espace libre passe sous cette valeur'],
+  'server.recordingMaxMinutes': ['Session la plus longue', 'minutes : l\'enregistrement s\'arrête quand une session atteint cette durée (240 garde chaque fichier sous les 4 Go d\'un WAV)'],
   'server.recordingBits': ['Résolution', '16 comme Jamulus, ou 24 pour les logiciels qui le préfèrent (le son reste en 16 bits)'],
   'server.recordingBufferMb': ['Tampon d\'enregistrement', 'mémoire (Mo) qui garde le son quand la carte ou la clé est lente ; pleine, l\'enregistrement perd et compte. Lu au démarrage du serveur'],
 };

@@ -53,7 +53,10 @@ export function recordingStorageRoutes(d: AdminDeps) {
   };
 
   return {
-    show: (req: Request, res: Response) => card(req, res),
+    /** The polled list alone: a message shown above it stays until the next action. */
+    async list(req: Request, res: Response): Promise<void> {
+      render(req, res, '_recordings-storage-list.njk', await storageContext(d, await recorderDetails(d)));
+    },
 
     async choose(req: Request, res: Response): Promise<void> {
       const t = res.locals.t as Translator;
