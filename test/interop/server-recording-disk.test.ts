@@ -16,6 +16,8 @@ import { startRiffboxServer, type RiffboxServer } from './support/riffbox-server
 import { ProbeClient } from './support/probe-client.js';
 import { waitForFile } from './support/recording-analysis.js';
 import type { LoadResult } from '../bench/load-generator.js';
+import { startAdmin } from '../browser/admin-instance.js';
+import { AdminHttp } from '../browser/admin-http.js';
 
 const LOAD_GENERATOR = fileURLToPath(new URL('../bench/load-generator.js', import.meta.url));
 const STALL_S = 10;
@@ -161,7 +163,7 @@ describe('the recorder and the disk', { skip }, () => {
     },
   );
 
-  test('a full disk: recording stops at the reserve and says why; the server keeps serving', { timeout: 90_000 }, async () => {
+  test('a full disk: recording stops at the reserve, the page says why, the server keeps serving', { timeout: 90_000 }, async () => {
     const g = new ProcessGroup('rec-full');
     const disk = mountLoopFs(g, { name: 'small', sizeMb: 64 });
     const probes: ProbeClient[] = [];
@@ -185,6 +187,15 @@ describe('the recorder and the disk', { skip }, () => {
       assert.equal(status.initialised, true);
       assert.match(status.errorMessage, /reserve/);
       assert.ok(disk.freeBytes() >= (reserveMb - 1) * 1024 * 1024, `${disk.freeBytes()} bytes free`);
+      // The Recordings page says why.
+      const admin = await startAdmin({ secretFile: server.secretFile });
+      g.onCleanup(() => admin.stop());
+      admin.store.update({ 'server.jsonrpcPort': server.rpcPort });
+      const http = new AdminHttp(admin.base);
+      await http.setup('rehearsal-2024');
+      const pageText = (await http.get('/recordings')).text;
+      assert.match(pageText, /Recording stopped to keep free space: free space on [^<]* is down to \d+ MB, below the 10 MB reserve\./);
+      assert.match(pageText, /id="rec-start"/, 'with a button to start again');
       // The session was finished properly (headers, project files) before the disk filled.
       const ended = await until('the session to end', async () => (await details(server)).lastSession, 10_000);
       assert.equal(ended.reason, 'reserve');

@@ -173,7 +173,7 @@ function housekeeping(now: number): void {
     lastSpaceCheck = now;
     try {
       const free = io(() => freeBytes(c.dir!));
-      if (free < c.reserveBytes) stop('reserve', `stopped: ${reserveMessage(c.dir, free, c.reserveBytes)}`, s.number);
+      if (free < c.reserveBytes) stop('reserve', reserveMessage(c.dir, free, c.reserveBytes), s.number);
     } catch (e) {
       stop('error', `cannot read free space of ${c.dir}: ${(e as Error).message}`, s.number);
     }
