@@ -107,8 +107,8 @@ function centralEntry(e: Planned, crc: number): Buffer {
   return c;
 }
 
-function endRecords(count: number, cdOffset: number, cdSize: number): Buffer {
-  const need64 = count > 0xffff || cdOffset >= MAX32 || cdSize >= MAX32;
+function endRecords(count: number, cdOffset: number, cdSize: number, force64: boolean): Buffer {
+  const need64 = force64 || count > 0xffff || cdOffset >= MAX32 || cdSize >= MAX32;
   const end = Buffer.alloc(22);
   end.writeUInt32LE(END, 0);
   end.writeUInt16LE(need64 ? 0xffff : count, 8);
@@ -132,10 +132,15 @@ function endRecords(count: number, cdOffset: number, cdSize: number): Buffer {
   return Buffer.concat([e64, loc, end]);
 }
 
-function plan(entries: readonly ZipEntry[]): { planned: Planned[]; dataEnd: number } {
+export interface ZipOptions {
+  /** ZIP64 records for every file, as `zip -fz` writes them (otherwise only where sizes or offsets need them). */
+  zip64?: boolean;
+}
+
+function plan(entries: readonly ZipEntry[], o: ZipOptions): { planned: Planned[]; dataEnd: number } {
   let offset = 0;
   const planned = entries.map((e) => {
-    const p: Planned = { ...e, nameBytes: Buffer.from(e.name, 'utf8'), offset, zip64: e.size >= MAX32 };
+    const p: Planned = { ...e, nameBytes: Buffer.from(e.name, 'utf8'), offset, zip64: o.zip64 === true || e.size >= MAX32 };
     offset += localHeader(p).length + e.size + (p.zip64 ? 24 : 16);
     return p;
   });
@@ -143,10 +148,10 @@ function plan(entries: readonly ZipEntry[]): { planned: Planned[]; dataEnd: numb
 }
 
 /** The archive's exact length, for Content-Length. */
-export function zipLength(entries: readonly ZipEntry[]): number {
-  const { planned, dataEnd } = plan(entries);
+export function zipLength(entries: readonly ZipEntry[], o: ZipOptions = {}): number {
+  const { planned, dataEnd } = plan(entries, o);
   const cdSize = planned.reduce((n, p) => n + centralEntry(p, 0).length, 0);
-  return dataEnd + cdSize + endRecords(planned.length, dataEnd, cdSize).length;
+  return dataEnd + cdSize + endRecords(planned.length, dataEnd, cdSize, o.zip64 === true).length;
 }
 
 function write(out: Writable, chunk: Buffer): Promise<void> {
@@ -169,8 +174,8 @@ function write(out: Writable, chunk: Buffer): Promise<void> {
 }
 
 /** Streams the archive; exactly `size` bytes of each file (a file still growing is cut where it was listed). */
-export async function streamZip(out: Writable, entries: readonly ZipEntry[]): Promise<void> {
-  const { planned, dataEnd } = plan(entries);
+export async function streamZip(out: Writable, entries: readonly ZipEntry[], o: ZipOptions = {}): Promise<void> {
+  const { planned, dataEnd } = plan(entries, o);
   const crcs: number[] = [];
   for (const e of planned) {
     await write(out, localHeader(e));
@@ -190,5 +195,5 @@ export async function streamZip(out: Writable, entries: readonly ZipEntry[]): Pr
   }
   const central = Buffer.concat(planned.map((e, i) => centralEntry(e, crcs[i]!)));
   await write(out, central);
-  await write(out, endRecords(planned.length, dataEnd, central.length));
+  await write(out, endRecords(planned.length, dataEnd, central.length, o.zip64 === true));
 }
