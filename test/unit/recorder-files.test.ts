@@ -43,7 +43,7 @@ test('.rpp and .lof: tracks by name in code-unit order, items at their start, 14
   assert.equal(seconds(375, 128), '1.00000000000000');
   assert.equal(audacityLof(items, 128), 'file "Ann_-127_0_0_1_1-0-2.wav" offset 0.00000000000000\nfile "Bob_-127_0_0_1_2-100-1.wav" offset 0.26666666666667\nfile "Bob_-127_0_0_1_2-900-1.wav" offset 2.40000000000000\n');
   const rpp = reaperProject(items, 128);
-  assert.match(rpp, /^<REAPER_PROJECT 0\.1 "5\.0" 1551567848\n  RECORD_PATH "" ""\n  SAMPLERATE 48000 0 0\n  TEMPO 120 4 4\n  <TRACK \{[0-9a-f-]{36}\}\n    NAME Ann_-127_0_0_1_1\n/);
+  assert.match(rpp, /^<REAPER_PROJECT 0\.1 "5\.0" 1551567848\n {2}RECORD_PATH "" ""\n {2}SAMPLERATE 48000 0 0\n {2}TEMPO 120 4 4\n {2}<TRACK \{[0-9a-f-]{36}\}\n {4}NAME Ann_-127_0_0_1_1\n/);
   assert.deepEqual([...rpp.matchAll(/NAME (.+)/g)].map((m) => m[1]), ['Ann_-127_0_0_1_1', 'Ann_-127_0_0_1_1 (1)', 'Bob_-127_0_0_1_2', 'Bob_-127_0_0_1_2 (1)', 'Bob_-127_0_0_1_2 (2)']);
   assert.deepEqual([...rpp.matchAll(/IID (\d+)/g)].map((m) => m[1]), ['0', '1', '2']);
   assert.ok(rpp.endsWith('  >\n>\n'));
