@@ -50,7 +50,12 @@ test('.rpp and .lof: tracks by name in code-unit order, items at their start, 14
 });
 
 function rec(session: number, tick: number, entries: [slot: number, epoch: number, channels: 1 | 2, value: number][], frameSamples = 128): RingRecord {
-  return { session, tick, frameSamples, entries: entries.map(([slot, epoch, channels, v]) => ({ slot, epoch, channels, samples: new Int16Array(frameSamples * channels).fill(v) })) };
+  return {
+    session,
+    tick,
+    frameSamples,
+    entries: entries.map(([slot, epoch, channels, v]) => ({ slot, epoch, channels, data: new Int16Array(frameSamples * channels).fill(v), offset: 0, count: frameSamples * channels })),
+  };
 }
 
 test('a session: a WAV per connection, silence where ticks were dropped, a new file on reconnect or a channel change, project files at the end', () => {

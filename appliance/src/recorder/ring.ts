@@ -33,8 +33,10 @@ export interface RingEntry {
   slot: number;
   epoch: number;
   channels: 1 | 2;
-  /** A view into the ring, valid until release(). */
-  samples: Int16Array;
+  /** The samples are data[offset, offset + count): the ring itself, valid until release(). */
+  data: Int16Array;
+  offset: number;
+  count: number;
 }
 
 export interface RingRecord {
@@ -149,9 +151,11 @@ export class RingWriter extends RingViews {
   }
 }
 
-/** The writer thread's side. */
+/** The writer thread's side. The record it hands out is the same object each time, refilled: nothing is allocated per tick. */
 export class RingReader extends RingViews {
   private pendingEnd: number | null = null;
+  private readonly record: RingRecord = { session: 0, tick: 0, frameSamples: 0, entries: [] };
+  private readonly pool: RingEntry[] = [];
 
   /** The oldest record, or null when the ring is empty. Call release() when done with it. */
   peek(): RingRecord | null {
@@ -168,17 +172,28 @@ export class RingReader extends RingViews {
       const word = this.i32[o + 3]!;
       const n = word & 0xffff;
       const frameSamples = word >>> 16;
-      const entries: RingEntry[] = [];
+      const rec = this.record;
+      rec.entries.length = 0;
       let p = offset + HEADER_BYTES;
       for (let i = 0; i < n; i++) {
         const e = this.i32[p >> 2]!;
         const channels = ((e >> 8) & 0xff) as 1 | 2;
         const count = frameSamples * channels;
-        entries.push({ slot: e & 0xff, epoch: (e >> 16) & 0x7fff, channels, samples: this.i16.subarray((p + 4) >> 1, ((p + 4) >> 1) + count) });
+        let entry = this.pool[i];
+        if (!entry) this.pool.push((entry = { slot: 0, epoch: 0, channels: 1, data: this.i16, offset: 0, count: 0 }));
+        entry.slot = e & 0xff;
+        entry.epoch = (e >> 16) & 0x7fff;
+        entry.channels = channels;
+        entry.offset = (p + ENTRY_HEADER_BYTES) >> 1;
+        entry.count = count;
+        rec.entries.push(entry);
         p += ENTRY_HEADER_BYTES + count * 2;
       }
       this.pendingEnd = (r + length) >>> 0;
-      return { session: this.i32[o + 1]!, tick: this.i32[o + 2]!, frameSamples, entries };
+      rec.session = this.i32[o + 1]!;
+      rec.tick = this.i32[o + 2]!;
+      rec.frameSamples = frameSamples;
+      return rec;
     }
   }
 

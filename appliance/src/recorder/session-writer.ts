@@ -47,6 +47,8 @@ interface OpenTrack {
   channels: 1 | 2;
   startFrame: number;
   meta: SlotMeta;
+  /** The last tick that had this track's musician in it. */
+  seen: number;
 }
 
 const UNKNOWN: SlotMeta = { name: '', address: '0.0.0.0', port: 0 };
@@ -64,6 +66,7 @@ export class RecordingSession {
   private readonly zeros = new Int16Array(128 * 2 * 64);
   droppedTicks = 0;
   ended = false;
+  private meta: (slot: number, epoch: number) => SlotMeta | undefined = () => undefined;
 
   constructor(
     baseDir: string,
@@ -112,40 +115,47 @@ export class RecordingSession {
     }
     this.lastTick = rec.tick;
     const frame = rec.tick - this.firstTick;
-    const seen = new Set<number>();
-    for (const e of rec.entries) {
-      seen.add(e.slot);
+    this.meta = meta;
+    const entries = rec.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       let t = this.open.get(e.slot);
       if (t && (t.epoch !== e.epoch || t.channels !== e.channels)) {
         this.closeTrack(e.slot, t);
         t = undefined;
       }
-      const m = meta(e.slot, e.epoch) ?? UNKNOWN;
       if (!t) {
+        const m = meta(e.slot, e.epoch) ?? UNKNOWN;
         const key = trackName(m.name, m.address, m.port);
         const file = new TrackFile(this.dir, trackFileName(this.dir, key, frame, e.channels), e.channels, this.bits, this.io);
-        t = { file, epoch: e.epoch, channels: e.channels, startFrame: frame, meta: m };
+        t = { file, epoch: e.epoch, channels: e.channels, startFrame: frame, meta: m, seen: rec.tick };
         this.open.set(e.slot, t);
-      } else {
-        t.meta = m;
       }
-      t.file.write(e.samples);
+      t.seen = rec.tick;
+      t.file.write(e.data, e.offset, e.count);
     }
-    for (const [slot, t] of this.open) if (!seen.has(slot)) this.closeTrack(slot, t);
+    for (const [slot, t] of this.open) if (t.seen !== rec.tick) this.closeTrack(slot, t);
     // The notes exist from the first tick on: a repair needs the frame size even if nothing else was saved.
     if (frame === 0) this.writeInfo(false, null);
   }
 
-  /** Sizes into every header and the notes file, all synced. */
+  /** Sizes into every header and the notes file, all synced; names as the musicians now call themselves. */
   fixup(): void {
+    this.refreshNames();
     for (const t of this.open.values()) t.file.fixup();
     this.writeInfo(false, null);
+  }
+
+  /** The tracks keep the name their musician has at the end (Jamulus names a track by its latest name). */
+  private refreshNames(): void {
+    for (const [slot, t] of this.open) t.meta = this.meta(slot, t.epoch) ?? t.meta;
   }
 
   /** Closes every track and writes the project files; best effort, so one failing file does not lose the rest. */
   end(reason: EndReason): Error | null {
     if (this.ended) return null;
     this.ended = true;
+    this.refreshNames();
     let failure: Error | null = null;
     for (const [slot, t] of [...this.open]) {
       try {
@@ -165,6 +175,7 @@ export class RecordingSession {
   }
 
   private closeTrack(slot: number, t: OpenTrack): void {
+    t.meta = this.meta(slot, t.epoch) ?? t.meta;
     this.open.delete(slot);
     t.file.close();
     const key = trackName(t.meta.name, t.meta.address, t.meta.port);

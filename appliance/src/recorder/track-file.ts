@@ -17,6 +17,8 @@ export class TrackFile {
   sampleFrames = 0;
   private readonly fd: number;
   private readonly pending: Buffer;
+  /** The same memory as 16-bit samples (Buffer.alloc of this size is never pooled, so it starts aligned). */
+  private readonly pending16: Int16Array;
   private pendingBytes = 0;
   /** Data bytes already handed to the file. */
   private flushedBytes = 0;
@@ -34,6 +36,7 @@ export class TrackFile {
     this.path = join(dir, file);
     this.bytesPerSample = bits / 8;
     this.pending = Buffer.alloc(TRACK_WRITE_BYTES + 128 * 2 * 3);
+    this.pending16 = new Int16Array(this.pending.buffer, this.pending.byteOffset, this.pending.length >> 1);
     // 'wx': a name taken since it was chosen is an error, never an overwrite.
     this.fd = io(() => openSync(this.path, 'wx', RECORDING_FILE_MODE));
     io(() => {
@@ -46,20 +49,22 @@ export class TrackFile {
     return this.flushedBytes + this.pendingBytes;
   }
 
-  /** Interleaved 16-bit samples, a whole number of sample frames. */
-  write(samples: Int16Array): void {
-    const bytes = samples.length * this.bytesPerSample;
+  /** Interleaved 16-bit samples src[offset, offset + count), a whole number of sample frames. */
+  write(src: Int16Array, offset: number, count: number): void {
+    const bytes = count * this.bytesPerSample;
     if (this.dataBytes + bytes > WAV_MAX_DATA_BYTES) throw new WavLimitError(`${this.file} reached the 4 GB limit of a WAV file`);
     if (this.pendingBytes + bytes > this.pending.length) this.flush();
-    const p = this.pending;
     let o = this.pendingBytes;
     if (this.bytesPerSample === 2) {
-      Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).copy(p, o);
+      const p16 = this.pending16;
+      const at = o >> 1;
+      for (let i = 0; i < count; i++) p16[at + i] = src[offset + i]!;
       o += bytes;
     } else {
       // 24-bit: the 16-bit sample in the top two bytes, a zero below.
-      for (let i = 0; i < samples.length; i++) {
-        const s = samples[i]!;
+      const p = this.pending;
+      for (let i = 0; i < count; i++) {
+        const s = src[offset + i]!;
         p[o] = 0;
         p[o + 1] = s & 0xff;
         p[o + 2] = (s >> 8) & 0xff;
@@ -67,7 +72,7 @@ export class TrackFile {
       }
     }
     this.pendingBytes = o;
-    this.sampleFrames += samples.length / this.channels;
+    this.sampleFrames += count / this.channels;
   }
 
   /** Silence for ticks the ring had to drop, so this track stays in time with the others. */
@@ -75,7 +80,7 @@ export class TrackFile {
     let left = sampleFrames * this.channels;
     while (left > 0) {
       const n = Math.min(left, zeros.length);
-      this.write(zeros.subarray(0, n));
+      this.write(zeros, 0, n);
       left -= n;
     }
   }
