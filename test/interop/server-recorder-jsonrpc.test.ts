@@ -74,6 +74,26 @@ describe('recorder JSON-RPC and files, next to Jamulus 3.9.1', { timeout: 120_00
     }
   });
 
+  test('SIGUSR2 turns recording on and off, as it does for Jamulus', async () => {
+    const g = new ProcessGroup('rec-signals');
+    try {
+      const jamulus = await startJamulusServer(g, { jsonrpc: true, extraArgs: ['-R', g.path('jr'), '--norecord'] });
+      const riffbox = await startRiffboxServer(g, { extraArgs: ['--recording', g.path('rr'), '--norecord'] });
+      const enabled = async (rpc: JsonRpcClient): Promise<boolean> => (await rpc.call<{ enabled: boolean }>('jamulusserver/getRecorderStatus')).enabled;
+      for (const [pid, rpc] of [[jamulus.process.pid, jamulus.rpc!.client], [riffbox.process.pid, riffbox.rpc]] as const) {
+        assert.equal(await enabled(rpc), false);
+        process.kill(pid, 'SIGUSR2');
+        for (let i = 0; i < 30 && !(await enabled(rpc)); i++) await sleep(100);
+        assert.equal(await enabled(rpc), true);
+        process.kill(pid, 'SIGUSR2');
+        for (let i = 0; i < 30 && (await enabled(rpc)); i++) await sleep(100);
+        assert.equal(await enabled(rpc), false);
+      }
+    } finally {
+      await g.stopAll();
+    }
+  });
+
   test('a real client recorded by each: the same files, names and formats', async () => {
     const g = new ProcessGroup('rec-files');
     try {
