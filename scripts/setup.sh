@@ -7,21 +7,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-run}
 
-# libasound2-dev pulls in the runtime library under its name of the release (libasound2 on bookworm,
-# libasound2t64 on trixie), so the check below stays exact on both.
-run_pkgs=(libasound2-dev alsa-utils sqlite3 ddclient iproute2 python3 make g++ pkg-config)
-test_pkgs=(jamulus jackd2 libasound2-plugins sox tcpdump nftables shellcheck chromium systemd)
-image_pkgs=(debootstrap qemu-user-static binfmt-support qemu-system-arm rsync dosfstools mtools fdisk e2fsprogs xz-utils)
+# shellcheck source=scripts/packages.sh
+. scripts/packages.sh
+. /etc/os-release
+case "${VERSION_CODENAME:-}" in
+  bookworm|trixie) ;;
+  *) echo "setup: Debian 12 (bookworm) or 13 (trixie) expected, this is ${PRETTY_NAME:-unknown}" >&2; exit 1 ;;
+esac
+case "$want" in
+  run|test|image) ;;
+  *) echo "usage: scripts/setup.sh [run|test|image]" >&2; exit 2 ;;
+esac
 
 missing=()
-pkgs=("${run_pkgs[@]}")
-[ "$want" = test ] && pkgs+=("${test_pkgs[@]}")
-[ "$want" = image ] && pkgs+=("${image_pkgs[@]}")
+mapfile -t pkgs < <(packages_for run "$VERSION_CODENAME"; [ "$want" = run ] || packages_for "$want" "$VERSION_CODENAME")
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-# trixie split the JACK example clients (jack_simple_client, jack_rec) out of jackd2.
-if [ "$want" = test ] && ! command -v jack_rec >/dev/null 2>&1; then missing+=(jack-example-tools); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -29,6 +31,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   # ddclient's postinst asks questions; answer them with defaults, we render its config ourselves.
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Native modules (better-sqlite3 during npm ci, then the addon) compile against the headers Node
+# ships with, rather than headers downloaded from nodejs.org.
+node_prefix="$(node -p 'require("path").resolve(process.execPath, "../..")')"
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then export npm_config_nodedir="$node_prefix"; fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

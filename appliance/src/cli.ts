@@ -9,6 +9,7 @@ const USAGE = `usage: riffbox <command> [options]
   admin    the admin web page
   all      server, client and admin as three processes, for running from a checkout
   init     create the settings database and the JSON-RPC secret if missing
+  status   what the server and the client report (exit status 1 if either cannot be reached)
 run "riffbox <command> --help" for a command's options`;
 
 async function main(argv: string[]): Promise<number> {
@@ -24,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./run-all.js')).runAll(rest);
     case 'init':
       return runInit(rest);
+    case 'status':
+      return (await import('./status-command.js')).runStatus(rest);
     case undefined:
     case '--help':
     case '-h':
@@ -40,7 +43,7 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
     // Services resolve only when they have stopped; leftover handles must not keep a stopped service alive.
-    if (code !== 0 || process.argv[2] !== 'init') setTimeout(() => process.exit(code), 200).unref();
+    if (code !== 0 || (process.argv[2] !== 'init' && process.argv[2] !== 'status')) setTimeout(() => process.exit(code), 200).unref();
   },
   (err: unknown) => {
     console.error(`riffbox: ${(err as Error).stack ?? String(err)}`);

@@ -10,13 +10,21 @@ source "$(dirname "$0")/common.sh"
 DEST="${1:?usage: assemble-stage.sh DEST}"
 
 cd "${REPO_DIR}"
-log "compiling TypeScript (npx tsc)"
-# tsc emits even when a file being written by someone else has type errors; what matters
-# for the image is that the CLI came out.
-npx tsc -p tsconfig.json >"${IMAGE_WORK}/tsc.log" 2>&1 || log "tsc reported errors (see ${IMAGE_WORK}/tsc.log); continuing with what it emitted"
-if [ ! -f dist/appliance/src/cli.js ]; then
-	log "warning: dist/appliance/src/cli.js is missing; the image's riffbox units will fail"
-fi
+# What the stage copies must exist now, not an hour into the build: the dependencies npm ci
+# installs (production ones for /opt/riffbox, node-gyp and node-addon-api for the addon).
+[ -f node_modules/.package-lock.json ] || die "node_modules is missing: run scripts/setup.sh (npm ci) first"
+npm ls --omit=dev --all >/dev/null 2>&1 || die "node_modules does not match package-lock.json (npm ls --omit=dev fails): run npm ci"
+for dep in node-gyp node-addon-api typescript; do
+	[ -f "node_modules/${dep}/package.json" ] || die "node_modules/${dep} is missing: run npm ci"
+done
+# Compiled outside the checkout's dist/, so a build run as root leaves nothing root-owned there;
+# any type error stops the build (an image whose units crash-loop is worse than none).
+DIST="${IMAGE_WORK}/dist"
+rm -rf "${DIST}"
+log "compiling TypeScript (npx tsc --outDir ${DIST})"
+npx tsc -p tsconfig.json --outDir "${DIST}" >"${IMAGE_WORK}/tsc.log" 2>&1 \
+	|| { cat "${IMAGE_WORK}/tsc.log" >&2; die "tsc failed (see above); no image is built from a tree that does not compile"; }
+[ -f "${DIST}/appliance/src/cli.js" ] || die "tsc produced no ${DIST}/appliance/src/cli.js"
 
 rm -rf "${DEST}"
 mkdir -p "$(dirname "${DEST}")"
@@ -28,12 +36,10 @@ mkdir -p "${APP}/dist" "${BUILD}/scripts" "${BUILD}/appliance/native" "${DEST}/0
 
 # Compiled JS of the app only (no tests, no source maps), and package.json for "type": "module".
 for part in appliance webadmin; do
-	if [ -d "dist/${part}" ]; then
-		(cd dist && find "${part}" -name '*.js' -exec cp --parents -t "${APP}/dist/" {} +)
-	fi
+	(cd "${DIST}" && find "${part}" -name '*.js' -exec cp --parents -t "${APP}/dist/" {} +)
 done
 cp package.json package-lock.json "${APP}/"
-for part in webadmin/views webadmin/public; do
+for part in webadmin/views webadmin/public webadmin/boot; do
 	if [ -d "${part}" ]; then
 		mkdir -p "${APP}/${part}"
 		cp -R "${part}/." "${APP}/${part}/"

@@ -21,3 +21,11 @@ XKBOPTIONS=""
 BACKSPACE="guess"
 KEYBOARD
 fi
+# pi-gen's stage1 creates the first user (FIRST_USER_NAME, default pi) with a home; our stage
+# locks its password. The offline base makes the same user so the image has what a Pi's has.
+# shellcheck source=pi-gen-config/config
+source "$(dirname "$0")/../../pi-gen-config/config"
+FIRST_USER="${FIRST_USER_NAME:-pi}"
+if ! chroot "${ROOT}" id -u "${FIRST_USER}" >/dev/null 2>&1; then
+	chroot "${ROOT}" useradd --create-home --shell /bin/bash --comment "" "${FIRST_USER}"
+fi

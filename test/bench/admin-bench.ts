@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { ProcessGroup } from '../harness/processes.js';
 import { AdminHttp } from '../browser/admin-http.js';
 import { startBox } from '../browser/rig.js';
+import { readClaimCode } from '../browser/admin-instance.js';
 import { PUBLIC_DIR } from '../../webadmin/src/render.js';
 
 const PAGES = ['/', '/status/live', '/server', '/client', '/client/meters', '/network', '/ddns', '/system', '/login'];
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   try {
     const box = await startBox(g);
     const web = new AdminHttp(box.adminUrl);
-    await web.setup('bench-password');
+    await web.setup('bench-password', readClaimCode(box.root));
     const css = readFileSync(`${PUBLIC_DIR}/admin.css`);
     const htmx = readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
     // What a phone downloads: the CSS as is, htmx as the pre-gzipped file the admin serves.

@@ -13,6 +13,7 @@ import { startJackd, playSine } from '../harness/jack.js';
 import { startJamulusClient } from '../harness/jamulus.js';
 import { loopFsAllowed } from '../harness/loop-fs.js';
 import { startBox, CHROMIUM_ARGS, PHONE, SCREENSHOTS, type Box } from './rig.js';
+import { readClaimCode } from './admin-instance.js';
 
 const PASSWORD = 'rehearsal-2024';
 const g = new ProcessGroup('recordings-browser');
@@ -90,6 +91,7 @@ before(async () => {
   const ctx = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, locale: 'en-GB', acceptDownloads: true });
   page = await ctx.newPage();
   await page.goto(box.adminUrl + '/');
+  await page.fill('#code', readClaimCode(box.root));
   await page.fill('#password', PASSWORD);
   await page.fill('#confirm', PASSWORD);
   await Promise.all([page.waitForURL(box.adminUrl + '/'), page.click('button[type=submit]')]);

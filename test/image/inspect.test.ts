@@ -17,7 +17,7 @@ const skip = !existsSync(imagePath)
   : !haveTools ? 'needs sfdisk, debugfs (e2fsprogs) and mtools' : false;
 
 const WANTS = '/etc/systemd/system/multi-user.target.wants';
-const RIFFBOX_UNITS = ['riffbox-firstboot', 'riffbox-server', 'riffbox-client', 'riffbox-admin', 'riffbox-governor'];
+const RIFFBOX_UNITS = ['riffbox-firstboot', 'riffbox-bootconfig', 'riffbox-server', 'riffbox-client', 'riffbox-admin', 'riffbox-governor'];
 
 test('built image contents', { skip }, async (t) => {
   const img = new ImageReader(imagePath);
@@ -36,6 +36,9 @@ test('built image contents', { skip }, async (t) => {
     }
     assert.match(img.bootRead('cmdline.txt'), /root=(LABEL=rootfs|PARTUUID=\S+-02)/);
     assert.ok(!names.includes('ssh') && !names.includes('ssh.txt'), 'no bootfs file that turns SSH on at first boot');
+    const txt = img.bootRead('riffbox.txt');
+    for (const key of ['admin_password=', 'claim_code=', 'ssh_authorized_key=']) assert.match(txt, new RegExp(`^${key}$`, 'm'), `riffbox.txt has an empty ${key}`);
+    assert.doesNotMatch(txt, /@SHELL_USER@/, 'the shell user is named');
   });
 
   await t.test('riffbox units are enabled through multi-user.target.wants symlinks', () => {
@@ -124,11 +127,21 @@ test('built image contents', { skip }, async (t) => {
     assert.equal(img.readText('/etc/hostname').trim(), 'riffbox');
   });
 
-  await t.test("sudo is installed setuid root for the admin's helper, whose state tmpfiles.d creates", () => {
-    const sudo = img.stat('/usr/bin/sudo');
-    assert.equal(sudo?.type, 'regular', 'sudo installed');
-    assert.equal(sudo?.uid, 0);
-    assert.equal(sudo?.mode, 0o4755, 'setuid root');
-    assert.match(img.readText('/etc/tmpfiles.d/riffbox.conf'), /^d \/var\/lib\/riffbox-apply 0700 root root/m);
+  await t.test("the admin's user, its polkit rule and its root helper's unit; no sudo for the services", () => {
+    const passwd = img.readText('/etc/passwd').split('\n').map((l) => l.split(':'));
+    const admin = passwd.find((f) => f[0] === 'riffbox-admin');
+    assert.ok(admin && Number(admin[2]) < 1000 && /nologin$/.test(admin[6] ?? ''), 'riffbox-admin: system account, no login');
+    const riffboxGroup = img.readText('/etc/group').split('\n').find((l) => l.startsWith('riffbox:'));
+    assert.ok(riffboxGroup?.split(':')[3]?.split(',').includes('riffbox-admin'), `riffbox group: ${riffboxGroup}`);
+    assert.match(img.readText('/etc/polkit-1/rules.d/50-riffbox.rules'), /riffbox-apply@/);
+    assert.equal(img.stat('/etc/systemd/system/riffbox-apply@.service')?.mode, 0o644);
+    assert.equal(img.stat('/etc/sudoers.d/riffbox'), undefined, 'no sudoers entry for the admin');
+    const shellUser = img.readText('/etc/riffbox/shell-user').trim();
+    assert.ok(passwd.some((f) => f[0] === shellUser), `the shell user ${shellUser} exists`);
+    const tmpfiles = img.readText('/etc/tmpfiles.d/riffbox.conf');
+    assert.match(tmpfiles, /^d \/var\/lib\/riffbox-apply 0700 root root/m);
+    assert.match(tmpfiles, /^d \/run\/riffbox-apply 0750 root riffbox-admin/m);
+    const fstab = img.readText('/etc/fstab');
+    assert.match(fstab, /\/boot\/firmware\s+vfat\s+\S*fmask=0077,dmask=0077/, 'the boot partition is root-only on the box');
   });
 });

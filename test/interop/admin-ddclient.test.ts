@@ -44,7 +44,7 @@ after(async () => {
 
 test('save and update now: ddclient sends the right update, the page shows it, the secret stays hidden', async () => {
   const web = new AdminHttp(a.base);
-  await web.setup('a good password');
+  await web.setup('a good password', a.claimCode());
   await web.get('/ddns');
   const r = await web.post(
     '/ddns',

@@ -192,7 +192,7 @@ describe('the recorder and the disk', { skip }, () => {
       g.onCleanup(() => admin.stop());
       admin.store.update({ 'server.jsonrpcPort': server.rpcPort });
       const http = new AdminHttp(admin.base);
-      await http.setup('rehearsal-2024');
+      await http.setup('rehearsal-2024', admin.claimCode());
       const pageText = (await http.get('/recordings')).text;
       assert.match(pageText, /Recording stopped to keep free space: free space on [^<]* is down to \d+ MB, below the 10 MB reserve\./);
       assert.match(pageText, /id="rec-start"/, 'with a button to start again');

@@ -23,14 +23,14 @@ test('first run: every page leads to /setup, and setup needs a CSRF token and a 
   await web.get('/setup');
   const noCsrf = await web.request('POST', '/setup', { form: { password: PASSWORD, confirm: PASSWORD } });
   assert.equal(noCsrf.status, 403);
-  const short = await web.post('/setup', { password: 'short', confirm: 'short' });
+  const short = await web.post('/setup', { code: a.claimCode(), password: 'short', confirm: 'short' });
   assert.equal(short.status, 422);
   assert.match(short.text, /at least 8 characters/);
-  assert.equal(a.store.getFlat()['system.adminPasswordHash'], '');
-  const ok = await web.setup(PASSWORD);
+  assert.equal(a.adminStore.auth().passwordHash, '');
+  const ok = await web.setup(PASSWORD, a.claimCode());
   assert.equal(ok.status, 303);
   assert.equal(ok.headers.get('location'), '/');
-  assert.match(a.store.getFlat()['system.adminPasswordHash'], /^scrypt\$/);
+  assert.match(a.adminStore.auth().passwordHash, /^scrypt\$/);
   const cookie = ok.headers.getSetCookie().find((c) => c.startsWith('rb_session='));
   assert.ok(cookie, 'session cookie set');
   assert.match(cookie!, /HttpOnly/);

@@ -8,6 +8,7 @@ import { ProcessGroup } from '../harness/processes.js';
 import { freeTcpPort } from '../harness/ports.js';
 import { AdminHttp } from '../browser/admin-http.js';
 import { CLI } from '../browser/rig.js';
+import { readClaimCode } from '../browser/admin-instance.js';
 import { SettingsStore } from '../../appliance/src/settings/index.js';
 
 const g = new ProcessGroup('admin-integrity');
@@ -24,7 +25,7 @@ test('kill -9 during saves leaves a consistent database with one whole save, and
   const port = await freeTcpPort();
   const admin = await startAdminProcess(db, port);
   const web = new AdminHttp(`http://127.0.0.1:${port}`);
-  await web.setup('integrity-pass');
+  await web.setup('integrity-pass', readClaimCode(g.path('root')));
   await web.get('/server');
   let sent = 0;
   let stop = false;

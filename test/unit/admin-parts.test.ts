@@ -9,7 +9,7 @@ import { renderKeyfile } from '../../webadmin/src/apply/network.js';
 import { hostsWithName } from '../../webadmin/src/apply/system.js';
 import { hashPassword, verifyPassword, passwordProblem } from '../../webadmin/src/security/password.js';
 import { issueSession, readSession, csrfToken, csrfValid } from '../../webadmin/src/security/session.js';
-import { LoginThrottle } from '../../webadmin/src/security/throttle.js';
+import { AttemptGuard, sourceKey } from '../../webadmin/src/security/throttle.js';
 import { parseMultipart } from '../../webadmin/src/multipart.js';
 import { EN } from '../../webadmin/src/i18n/en.js';
 import { FR } from '../../webadmin/src/i18n/fr.js';
@@ -32,6 +32,8 @@ test('ddclient.conf for each provider', () => {
   assert.match(lan, /ssl=no, server=192\.168\.1\.5:8245/);
   const wan = renderDdclientConf(s({ 'ddns.provider': 'dyndns2', 'ddns.server': 'members.dyndns.org', 'ddns.host': 'h.example.org', 'ddns.username': 'u', 'ddns.password': 'p' }), PATHS)!;
   assert.match(wan, /ssl=yes, server=members\.dyndns\.org/);
+  const own = renderDdclientConf(s({ 'ddns.provider': 'duckdns', 'ddns.host': 'b.duckdns.org', 'ddns.token': 't', 'ddns.checkip': 'http://10.0.0.1:8080/ip' }), PATHS)!;
+  assert.match(own, /^usev4=webv4\nwebv4=http:\/\/10\.0\.0\.1:8080\/ip$/m, "the owner's address lookup replaces the default");
   assert.throws(() => renderDdclientConf(s({ 'ddns.provider': 'noip', 'ddns.host': 'a.ddns.net', 'ddns.username': 'me#x', 'ddns.password': 'p' }), PATHS), DdclientConfigError);
 });
 
@@ -64,12 +66,14 @@ test('passwords: scrypt round trip, wrong and malformed hashes refused', async (
   assert.equal(passwordProblem('long enough', 'long enough'), undefined);
 });
 
-test('sessions and CSRF tokens are bound to the secret, the nonce and the expiry', () => {
-  const { cookie, session } = issueSession('secret-1', 1000);
-  assert.deepEqual(readSession('secret-1', cookie, 2000), session);
-  assert.equal(readSession('secret-2', cookie, 2000), undefined, 'a new secret ends every session');
-  assert.equal(readSession('secret-1', cookie, session.expiresAt + 1), undefined, 'expired');
-  assert.equal(readSession('secret-1', cookie.replace(/\.\d+\./, `.${session.expiresAt + 1e9}.`), 2000), undefined, 'tampered expiry');
+test('sessions and CSRF tokens are bound to the secret, the epoch, the nonce and the expiry', () => {
+  const { cookie, session } = issueSession('secret-1', 7, 1000);
+  assert.deepEqual(readSession('secret-1', 7, cookie, 2000), session);
+  assert.equal(readSession('secret-2', 7, cookie, 2000), undefined, 'a new secret ends every session');
+  assert.equal(readSession('secret-1', 8, cookie, 2000), undefined, 'a new epoch ends every session');
+  assert.equal(readSession('secret-1', 7, cookie.replace('v2.7.', 'v2.8.'), 2000), undefined, 'tampered epoch');
+  assert.equal(readSession('secret-1', 7, cookie, session.expiresAt + 1), undefined, 'expired');
+  assert.equal(readSession('secret-1', 7, cookie.replace(`.${session.expiresAt}.`, `.${session.expiresAt + 1e9}.`), 2000), undefined, 'tampered expiry');
   const tok = csrfToken('secret-1', session.nonce);
   assert.equal(csrfValid('secret-1', session.nonce, tok), true);
   assert.equal(csrfValid('secret-1', 'other-nonce', tok), false);
@@ -77,20 +81,66 @@ test('sessions and CSRF tokens are bound to the secret, the nonce and the expiry
   assert.equal(csrfValid('secret-1', session.nonce, ''), false);
 });
 
-test('login throttle: free attempts, then a doubling wait, forgotten on success', () => {
-  const t = new LoginThrottle({ freeAttempts: 2, baseDelayMs: 1000, maxDelayMs: 4000 });
-  t.failure('a', 0);
-  t.failure('a', 0);
-  assert.equal(t.waitMs('a', 0), 0);
-  t.failure('a', 0);
-  assert.equal(t.waitMs('a', 0), 1000);
-  t.failure('a', 0);
-  assert.equal(t.waitMs('a', 0), 2000);
-  for (let i = 0; i < 5; i++) t.failure('a', 0);
-  assert.equal(t.waitMs('a', 0), 4000, 'capped');
-  assert.equal(t.waitMs('b', 0), 0, 'per address');
-  t.success('a');
-  assert.equal(t.waitMs('a', 0), 0);
+test('attempt guard: counted before verification, a doubling wait per source, handed back on success', () => {
+  let now = 0;
+  const g = new AttemptGuard({ freeAttempts: 2, baseDelayMs: 1000, maxDelayMs: 4000, globalBudget: 100, maxConcurrent: 100 }, () => now);
+  // Three attempts started before any is verified: all counted, so the third already sets a wait.
+  const a = [g.begin('a'), g.begin('a'), g.begin('a')];
+  assert.ok(a.every((x) => x.ok));
+  const blocked = g.begin('a');
+  assert.ok(!blocked.ok && blocked.reason === 'source' && blocked.retryAfterMs === 1000, JSON.stringify(blocked));
+  for (const x of a) if (x.ok) x.attempt.failed();
+  now = 1000;
+  const fourth = g.begin('a');
+  assert.ok(fourth.ok);
+  fourth.attempt.failed();
+  const wait = g.begin('a');
+  assert.ok(!wait.ok && wait.retryAfterMs === 2000, 'doubles');
+  for (let i = 0; i < 6; i++) {
+    now += 10000;
+    const x = g.begin('a');
+    if (x.ok) x.attempt.failed();
+  }
+  const capped = g.begin('a');
+  assert.ok(!capped.ok && capped.retryAfterMs === 4000, 'capped');
+  assert.ok(g.begin('b').ok, 'per source');
+  now += 10000;
+  const right = g.begin('a');
+  assert.ok(right.ok);
+  right.attempt.succeeded();
+  assert.ok(g.begin('a').ok, 'a success forgets the source');
+});
+
+test('attempt guard: a global failure budget and a cap on verifications in flight', () => {
+  let now = 0;
+  const g = new AttemptGuard({ freeAttempts: 100, globalBudget: 5, globalRefillMs: 1000, maxConcurrent: 2 }, () => now);
+  const first = g.begin('s1');
+  const second = g.begin('s2');
+  const third = g.begin('s3');
+  assert.ok(first.ok && second.ok);
+  assert.ok(!third.ok && third.reason === 'busy', 'a third verification at once is refused, not queued');
+  assert.equal(g.running, 2);
+  if (first.ok) first.attempt.failed();
+  if (second.ok) second.attempt.succeeded();
+  for (let i = 0; i < 4; i++) {
+    const x = g.begin(`t${i}`);
+    assert.ok(x.ok, `attempt ${i}`);
+    if (x.ok) x.attempt.failed();
+  }
+  // 5 budget - 1 failed - 4 failed (the success was handed back): empty, whatever the source.
+  const over = g.begin('fresh-address');
+  assert.ok(!over.ok && over.reason === 'global' && over.retryAfterMs === 1000, JSON.stringify(over));
+  now += 1000;
+  assert.ok(g.begin('fresh-address').ok, 'the budget refills');
+});
+
+test('throttling keys: IPv4 as is, IPv4-mapped unwrapped, IPv6 by its /64', () => {
+  assert.equal(sourceKey('192.168.1.7'), '192.168.1.7');
+  assert.equal(sourceKey('::ffff:192.168.1.7'), '192.168.1.7');
+  assert.equal(sourceKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(sourceKey('2001:db8:1:2:bbbb:cccc:dddd:eeee'), '2001:db8:1:2::/64');
+  assert.equal(sourceKey('::1'), '0:0:0:0::/64');
+  assert.equal(sourceKey(undefined), 'unknown');
 });
 
 test('multipart: one file and a field', () => {

@@ -9,11 +9,19 @@ import Database from 'better-sqlite3';
 import { SettingsStore, SettingsValidationError, SettingsDatabaseTooNewError } from '../../appliance/src/settings/store.js';
 import { LATEST_VERSION, migrate } from '../../appliance/src/settings/migrations/index.js';
 import { SETTING_KEYS } from '../../appliance/src/settings/schema.js';
+import { openAdminStores, type AdminStores } from '../../webadmin/src/security/open-stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'riffbox-settings-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const dbPath = (): string => join(dir, `s${++n}.db`);
+
+/** settings.db opened as the admin opens it: with its own store behind the secret settings. */
+function openWithSecrets(): AdminStores & { store: SettingsStore } {
+  const p = dbPath();
+  const stores = openAdminStores(p, join(dir, `admin-${n}.db`));
+  return Object.assign(stores, { store: stores.settings });
+}
 
 test('a new database: latest version, WAL, synchronous FULL, defaults', () => {
   const p = dbPath();
@@ -133,7 +141,7 @@ test('migration 1 → 2 moves the JSON mix of fixture rows into its table', () =
   const s = SettingsStore.open(p);
   try {
     const check = new Database(p, { readonly: true });
-    assert.equal(check.pragma('user_version', { simple: true }), 2);
+    assert.equal(check.pragma('user_version', { simple: true }), LATEST_VERSION);
     assert.equal(check.prepare(`SELECT count(*) FROM settings WHERE key = 'client.mix'`).pluck().get(), 0);
     check.close();
     const g = s.get();
@@ -183,36 +191,96 @@ test('a database from a newer riffbox is refused and left untouched', () => {
   assert.deepEqual(readFileSync(p), bytes);
 });
 
-test('export/import round trip; secrets only when asked for', () => {
-  const a = SettingsStore.open(dbPath());
-  const b = SettingsStore.open(dbPath());
+test('export/import round trip; secrets only when asked for, and only into the admin store', () => {
+  const a = openWithSecrets();
+  const b = openWithSecrets();
   try {
-    a.update({
+    a.store.update({
       'server.name': 'Studio', 'server.mode': 'public', 'server.directory': 'genre_jazz', 'client.mix': { al: { fader: 7 } },
       'ddns.enabled': true, 'ddns.provider': 'dyndns2', 'ddns.server': 'members.dyndns.org', 'ddns.host': 'box.example.org',
-      'ddns.username': 'me', 'ddns.password': 'p4ssw0rd-secret', 'system.adminPasswordHash': 'scrypt$abc$def',
+      'ddns.username': 'me', 'ddns.password': 'p4ssw0rd-secret',
     });
-    const pub = a.export({ includeSecrets: false });
+    const pub = a.store.export({ includeSecrets: false });
     const text = JSON.stringify(pub);
     assert.ok(!text.includes('p4ssw0rd-secret'));
-    assert.ok(!text.includes('scrypt$abc'));
     assert.ok(!('ddns.password' in pub.settings));
-    assert.ok(!('system.sessionSecret' in pub.settings));
     assert.equal(pub.includesSecrets, false);
 
-    const full = a.export({ includeSecrets: true });
-    b.import(JSON.stringify(full));
-    assert.deepEqual(b.getFlat(), a.getFlat());
+    const full = a.store.export({ includeSecrets: true });
+    assert.equal(full.settings['ddns.password'], 'p4ssw0rd-secret');
+    b.store.import(JSON.stringify(full));
+    assert.deepEqual(b.store.getFlat(), a.store.getFlat());
 
-    // A backup without secrets keeps the secrets already stored.
-    b.update({ 'ddns.password': 'newer-secret' });
-    b.import(pub);
-    assert.equal(b.getFlat()['ddns.password'], 'newer-secret');
-    assert.equal(b.get().server.name, 'Studio');
+    // A backup without secrets keeps the secrets already stored, even one that carries some
+    // without saying so, and the admin's credentials of an old backup are never taken.
+    b.store.update({ 'ddns.password': 'newer-secret' });
+    b.store.import({ ...pub, settings: { ...pub.settings, 'ddns.password': 'smuggled', 'system.adminPasswordHash': 'scrypt$x', 'system.sessionSecret': 'x' } });
+    assert.equal(b.store.getFlat()['ddns.password'], 'newer-secret');
+    assert.equal(b.store.get().server.name, 'Studio');
+    assert.equal(b.admin.auth().passwordHash, '');
+
+    // settings.db itself never holds a secret: what the server and client can open.
+    const raw = new Database(a.store.path, { readonly: true });
+    assert.deepEqual(raw.prepare(`SELECT key FROM settings WHERE key LIKE 'ddns.pass%' OR key LIKE 'ddns.tok%' OR key LIKE 'system.%Secret' OR key LIKE 'system.%Hash'`).all(), []);
+    raw.close();
+    const server = SettingsStore.open(a.store.path);
+    assert.equal(server.getFlat()['ddns.password'], '', 'without the admin store secrets read as empty');
+    assert.throws(() => server.update({ 'ddns.password': 'from the server' }), /kept by the admin page only/);
+    server.close();
   } finally {
     a.close();
     b.close();
   }
+});
+
+test('migration 2 → 3 moves the secrets of fixture rows out of settings.db; the admin store takes them over once', () => {
+  const p = dbPath();
+  const raw = new Database(p);
+  assert.equal(migrate(raw, 2), 2);
+  const put = raw.prepare('INSERT INTO settings (key, value, rev) VALUES (?, ?, ?)');
+  put.run('server.name', '"Cave"', 1);
+  put.run('system.adminPasswordHash', JSON.stringify('scrypt$32768$8$1$c2FsdA$a2V5'), 2);
+  put.run('system.sessionSecret', '"old-session-secret"', 2);
+  put.run('ddns.password', '"dd-pass-fixture"', 3);
+  put.run('ddns.token', '""', 3);
+  raw.prepare('UPDATE meta SET revision = 3').run();
+  raw.close();
+
+  // What the server does first after the upgrade: migrate, and see no secret.
+  const server = SettingsStore.open(p);
+  const check = new Database(p, { readonly: true });
+  assert.equal(check.pragma('user_version', { simple: true }), 3);
+  assert.deepEqual(check.prepare('SELECT key FROM settings ORDER BY key').pluck().all(), ['server.name']);
+  assert.deepEqual(check.prepare('SELECT key FROM admin_secrets_handoff ORDER BY key').pluck().all(), ['ddns.password', 'system.adminPasswordHash', 'system.sessionSecret']);
+  check.close();
+  assert.equal(server.getFlat()['server.name'], 'Cave');
+  assert.equal(server.getFlat()['ddns.password'], '');
+  assert.equal(server.revision(), 3);
+
+  // The admin's first start after the upgrade creates its store and takes the rows over.
+  const stores = openAdminStores(p, join(dir, `admin-${n}.db`));
+  try {
+    assert.equal(stores.admin.auth().passwordHash, 'scrypt$32768$8$1$c2FsdA$a2V5');
+    assert.notEqual(stores.admin.auth().sessionSecret, 'old-session-secret');
+    assert.equal(stores.settings.getFlat()['ddns.password'], 'dd-pass-fixture');
+    assert.deepEqual(stores.settings.adminHandoff(), {}, 'the hand-off table is emptied');
+    // Rows a compromised server writes into the hand-off table later are never taken.
+    const w = new Database(p);
+    w.prepare('INSERT INTO admin_secrets_handoff (key, value) VALUES (?, ?)').run('system.adminPasswordHash', JSON.stringify('scrypt$32768$8$1$ZXZpbA$ZXZpbA'));
+    w.close();
+  } finally {
+    stores.close();
+  }
+  server.close();
+  const again = openAdminStores(p, join(dir, `admin-${n}.db`));
+  try {
+    assert.equal(again.admin.auth().passwordHash, 'scrypt$32768$8$1$c2FsdA$a2V5');
+    assert.deepEqual(again.settings.adminHandoff(), {});
+  } finally {
+    again.close();
+  }
+  const bytes = readFileSync(p).toString('latin1');
+  assert.ok(!bytes.includes('dd-pass-fixture') && !bytes.includes('old-session-secret'), 'the old values are not left in the file');
 });
 
 test('import is validated and all or nothing', () => {

@@ -58,8 +58,8 @@ function verifyUnits(files: { name: string; text?: string }[]): Map<string, stri
 
 test('the overlay ships the units the image enables', () => {
   const names = unitFiles().map((p) => p.split('/').pop());
-  for (const unit of ['riffbox-firstboot.service', 'riffbox-server.service', 'riffbox-client.service',
-    'riffbox-admin.service', 'riffbox-governor.service']) {
+  for (const unit of ['riffbox-firstboot.service', 'riffbox-bootconfig.service', 'riffbox-server.service', 'riffbox-client.service',
+    'riffbox-admin.service', 'riffbox-apply@.service', 'riffbox-governor.service']) {
     assert.ok(names.includes(unit), `${unit} in overlays/rootfs`);
   }
 });
@@ -78,7 +78,7 @@ test('verify catches a broken unit (the check is not vacuous)', () => {
   assert.match(complaints, /riffbox-missing/);
 });
 
-test('real-time scheduling only for the two audio units; the admin keeps sudo usable', () => {
+test('real-time scheduling only for the two audio units; the admin runs without privileges', () => {
   const unit = (n: string) => readFileSync(join(overlay, 'etc/systemd/system', n), 'utf8');
   for (const n of ['riffbox-server.service', 'riffbox-client.service']) {
     assert.match(unit(n), /^CPUSchedulingPolicy=fifo$/m, n);
@@ -88,36 +88,24 @@ test('real-time scheduling only for the two audio units; the admin keeps sudo us
   }
   const admin = unit('riffbox-admin.service');
   assert.doesNotMatch(admin, /^CPUScheduling/m);
-  assert.doesNotMatch(admin, /^NoNewPrivileges=yes/m, 'sudo needs setuid');
+  assert.match(admin, /^NoNewPrivileges=yes$/m);
   assert.match(admin, /^AmbientCapabilities=CAP_NET_BIND_SERVICE$/m);
+  assert.match(admin, /^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m);
   assert.match(admin, /^Restart=on-failure$/m);
 });
 
-// The root helper runs as sudo's child inside the admin's mount namespace (ProtectSystem=strict),
-// so each directory it writes must be in the admin's ReadWritePaths=, and must exist when that
-// namespace is set up: a "-" path that is missing is silently left read-only.
-test("the admin's namespace lets its root helper write its state, and tmpfiles.d creates it", () => {
-  const admin = readFileSync(join(overlay, 'etc/systemd/system/riffbox-admin.service'), 'utf8');
-  const writable = (admin.match(/^ReadWritePaths=(.*)$/m)?.[1] ?? '').split(/\s+/).map((p) => p.replace(/^-/, ''));
+// Every unit that writes settings.db (or its -wal/-shm) leaves it writable by the group both
+// users share, and every unit naming /var/lib/riffbox as its StateDirectory agrees on the mode:
+// systemd sets that mode at each start, so two modes would fight.
+test('the services and the admin share settings.db through group riffbox', () => {
+  const unit = (n: string) => readFileSync(join(overlay, 'etc/systemd/system', n), 'utf8');
+  for (const n of ['riffbox-firstboot.service', 'riffbox-server.service', 'riffbox-client.service', 'riffbox-admin.service']) {
+    assert.match(unit(n), /^UMask=0007$/m, n);
+    if (/^StateDirectory=riffbox$/m.test(unit(n))) assert.match(unit(n), /^StateDirectoryMode=0770$/m, n);
+  }
   const tmpfiles = readFileSync(join(overlay, 'etc/tmpfiles.d/riffbox.conf'), 'utf8');
-  // Every /var file the helper declares as a module constant (the files it keeps; it only reads
-  // the paths it names inline, such as the log folder in checkout mode), outside the admin's own
-  // state directory.
-  const applyDir = join(repo, 'webadmin', 'src', 'apply');
-  const varDirs = new Set<string>();
-  for (const name of readdirSync(applyDir).filter((n) => n.endsWith('.ts'))) {
-    for (const m of readFileSync(join(applyDir, name), 'utf8').matchAll(/^const \w+ = '(\/var\/[^']+)'/gm)) {
-      const dir = dirname(m[1]!);
-      if (dir !== '/var/lib/riffbox') varDirs.add(dir);
-    }
-  }
-  assert.ok(varDirs.has('/var/lib/riffbox-apply'), `found the helper's state paths (${[...varDirs].join(' ')})`);
-  for (const dir of ['/etc', ...varDirs]) {
-    assert.ok(writable.includes(dir), `${dir} in the admin's ReadWritePaths (${writable.join(' ')})`);
-  }
-  for (const dir of varDirs) {
-    assert.match(tmpfiles, new RegExp(`^d ${dir} 0700 root root`, 'm'), `tmpfiles.d makes ${dir}`);
-  }
+  assert.match(tmpfiles, /^d \/var\/lib\/riffbox 0770 riffbox riffbox -$/m);
+  assert.match(tmpfiles, /^z \/var\/lib\/riffbox\/settings\.db\* 0660 riffbox riffbox -$/m, 'a box upgraded from 0640 files is fixed at boot');
 });
 
 function isShellScript(path: string): boolean {
@@ -126,11 +114,12 @@ function isShellScript(path: string): boolean {
   return /^#!\s*\/(usr\/)?bin\/(env\s+)?(ba)?sh\b/.test(head) || /^# shellcheck shell=(ba)?sh/m.test(head);
 }
 
-test('every shell script under image/, pi-gen-config/ and overlays/ passes shellcheck', () => {
+test('every shell script under image/, pi-gen-config/, overlays/ and scripts/ passes shellcheck', () => {
   const scripts = [
     ...walk(join(repo, 'image'), [join(repo, 'image', 'work')]),
     ...walk(join(repo, 'pi-gen-config')),
     ...walk(join(repo, 'overlays')),
+    ...walk(join(repo, 'scripts')),
   ].filter(isShellScript);
   // pi-gen's config is a sourced bash fragment without a shebang.
   const config = join(repo, 'pi-gen-config', 'config');

@@ -7,7 +7,11 @@ import type { SettingsStore } from '../../appliance/src/settings/index.js';
 import type { AdminDeps } from './deps.js';
 import { createEnv, PUBLIC_DIR } from './render.js';
 import { securityHeaders, sessionAndCsrf } from './security/middleware.js';
+import { HostCheck, type HostCheckOptions } from './security/host-check.js';
+import { AttemptGuard, type GuardOptions } from './security/throttle.js';
+import type { AdminStore } from './security/admin-store.js';
 import { ClientLiveState, ServiceLink } from './services.js';
+import { controlSocketPath } from '../../appliance/src/service-paths.js';
 import { Helper, type HelperMode } from './helper.js';
 import { CachedInfo } from './cached-info.js';
 import { authRoutes } from './routes/auth.js';
@@ -23,11 +27,16 @@ import { recordingStorageRoutes } from './routes/recording-storage.js';
 import { MixdownJobs } from './mixdown-jobs.js';
 
 export interface AdminAppOptions {
+  /** settings.db opened with `admin` behind its secret settings (security/open-stores.ts). */
   readonly store: SettingsStore;
+  readonly admin: AdminStore;
   readonly helper: HelperMode;
   /** JSON-RPC secret shared with the server and client; undefined leaves both links off. */
   readonly secretFile: string | undefined;
   readonly secureCookies?: boolean;
+  /** Tests only: other guessing limits, other addresses for the Host check. */
+  readonly guardOptions?: Partial<GuardOptions>;
+  readonly hostCheck?: Partial<HostCheckOptions>;
 }
 
 export interface AdminApp {
@@ -48,10 +57,16 @@ const h = (fn: Handler) => (req: Request, res: Response, next: NextFunction): vo
 
 export function createApp(o: AdminAppOptions): AdminApp {
   const helper = new Helper(o.helper);
-  const server = new ServiceLink('server', () => o.store.getFlat()['server.jsonrpcPort'], o.secretFile);
-  const client = new ServiceLink('client', () => o.store.getFlat()['client.jsonrpcPort'], o.secretFile);
+  const server = new ServiceLink('server', controlSocketPath(o.store.path, 'server'), o.secretFile);
+  const client = new ServiceLink('client', controlSocketPath(o.store.path, 'client'), o.secretFile);
   const deps: AdminDeps = {
     store: o.store,
+    admin: o.admin,
+    guards: {
+      password: new AttemptGuard(o.guardOptions),
+      // One claim-code check at a time: only a handful of people ever need it.
+      claim: new AttemptGuard({ maxConcurrent: 1, ...o.guardOptions }),
+    },
     helper,
     server,
     client,
@@ -66,6 +81,9 @@ export function createApp(o: AdminAppOptions): AdminApp {
   app.set('etag', false);
   app.locals.nunjucks = createEnv();
 
+  // Before anything else, static files included: a request that does not name the box is a
+  // DNS-rebinding page or a misdirected one, and gets nothing from it.
+  app.use(new HostCheck({ configuredName: () => o.store.getFlat()['system.hostname'], ...o.hostCheck }).middleware());
   app.use(securityHeaders);
   app.get('/static/htmx.min.js', (req, res) => {
     res.vary('Accept-Encoding');

@@ -1,16 +1,19 @@
 // `riffbox admin [--port N] [--bind ADDR] [--db FILE] [--jsonrpc-secret-file FILE]`: the admin page.
-// On the box (the app under /opt/riffbox) it reaches the OS through `sudo riffbox-apply`; from a
-// checkout it runs the helper with RIFFBOX_ROOT (default: a `root` folder beside the database), so a
-// developer's machine is never reconfigured.
+// On the box (the app under /opt/riffbox) it reaches the OS through `riffbox-apply@VERB.service`
+// and keeps its secrets in /var/lib/riffbox-admin; from a checkout it runs the helper with
+// RIFFBOX_ROOT (default: a `root` folder beside the database) and keeps its secrets under that
+// root, so a developer's machine is never reconfigured.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { parseServiceArgs, usage, applyOverrides, CliUsageError, DEFAULT_DB_PATH } from '../../appliance/src/settings/cli-overrides.js';
-import { SettingsStore } from '../../appliance/src/settings/store.js';
+import type { SettingsStore } from '../../appliance/src/settings/store.js';
 import { resolveSecretFile } from '../../appliance/src/service-paths.js';
 import { createApp } from './app.js';
 import { listen, closeServer } from './server.js';
-import type { HelperMode } from './helper.js';
+import { Helper, type HelperMode } from './helper.js';
+import { openAdminStores, type AdminStores } from './security/open-stores.js';
+import { ADMIN_DB, underRoot } from './box-paths.js';
 
 const INSTALLED_APP = '/opt/riffbox/';
 
@@ -20,7 +23,24 @@ export function helperModeFor(db: string, env: NodeJS.ProcessEnv, moduleUrl = im
   return { kind: 'checkout', root: join(dirname(resolve(db)), 'root'), db: resolve(db) };
 }
 
+/** The admin's own database for this mode. */
+export function adminDbFor(mode: HelperMode): string {
+  return underRoot(mode.kind === 'checkout' ? mode.root : '/', ADMIN_DB);
+}
+
+/**
+ * From a checkout, what riffbox-bootconfig.service does at every boot of the box: take a password
+ * from root/boot/firmware/riffbox.txt, or issue a claim code there (and print it on this terminal,
+ * whose user holds the "card").
+ */
+export async function checkoutBootConfig(mode: HelperMode): Promise<void> {
+  if (mode.kind !== 'checkout') return;
+  const r = await new Helper(mode).runCheckout('boot-config', 60000);
+  for (const line of r.output.split('\n').filter(Boolean)) console.log(`riffbox admin: ${line}`);
+}
+
 export async function runAdmin(argv: readonly string[]): Promise<number> {
+  let stores: AdminStores;
   let store: SettingsStore;
   let port: number;
   let bind: string;
@@ -34,7 +54,8 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
     }
     db = pre.db ?? DEFAULT_DB_PATH;
     mkdirSync(dirname(db), { recursive: true });
-    store = SettingsStore.open(db);
+    stores = openAdminStores(db, adminDbFor(helperModeFor(db, process.env)));
+    store = stores.settings;
     const args = parseServiceArgs('admin', argv, store.getFlat());
     const s = applyOverrides(store.getFlat(), args.overrides);
     port = s['admin.port'];
@@ -49,13 +70,15 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const admin = createApp({ store, helper: helperModeFor(db, process.env), secretFile });
+  const mode = helperModeFor(db, process.env);
+  await checkoutBootConfig(mode);
+  const admin = createApp({ store, admin: stores.admin, helper: mode, secretFile });
   let server;
   try {
     server = await listen(admin.app, port, bind);
   } catch (e) {
     admin.close();
-    store.close();
+    stores.close();
     const code = (e as NodeJS.ErrnoException).code;
     console.error(`riffbox admin: cannot listen on ${bind}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (e as Error).message}`);
     return 1;
@@ -71,7 +94,7 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
       stopping = true;
       await closeServer(server);
       admin.close();
-      store.close();
+      stores.close();
       done(0);
     };
     process.once('SIGTERM', () => void stop());

@@ -35,11 +35,12 @@ Napi::Value channelsValue(Napi::Env env, int channels) {
   return channels < 0 ? env.Null() : Napi::Number::New(env, channels);
 }
 
-Napi::Object entry(Napi::Env env, int card, const std::string& id, const std::string& name, const std::string& pcm,
-                   int captureChannels, int playbackChannels) {
+Napi::Object entry(Napi::Env env, int card, const std::string& id, const std::string& driver, const std::string& name,
+                   const std::string& pcm, int captureChannels, int playbackChannels) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("card", Napi::Number::New(env, card));
   o.Set("id", Napi::String::New(env, id));
+  o.Set("driver", Napi::String::New(env, driver));
   o.Set("name", Napi::String::New(env, name));
   o.Set("pcm", Napi::String::New(env, pcm));
   o.Set("captureChannels", channelsValue(env, captureChannels));
@@ -93,6 +94,8 @@ Napi::Value ListAlsaDevices(const Napi::CallbackInfo& info) {
     }
     std::string id = snd_ctl_card_info_get_id(cardInfo);
     std::string cardName = snd_ctl_card_info_get_name(cardInfo);
+    // "USB-Audio" for snd-usb-audio: how the client's automatic choice tells the interface apart.
+    std::string driver = snd_ctl_card_info_get_driver(cardInfo);
     int device = -1;
     while (snd_ctl_pcm_next_device(ctl, &device) >= 0 && device >= 0) {
       // By card id rather than index: the index of a USB interface changes with plug order.
@@ -101,14 +104,14 @@ Napi::Value ListAlsaDevices(const Napi::CallbackInfo& info) {
       int play = hasStream(ctl, device, SND_PCM_STREAM_PLAYBACK) ? probeChannels(pcm, SND_PCM_STREAM_PLAYBACK) : 0;
       std::string devName = pcmInfoName(ctl, device);
       std::string name = devName.empty() || devName == cardName ? cardName : cardName + ": " + devName;
-      result.Set(n++, entry(env, card, id, name, pcm, cap, play));
+      result.Set(n++, entry(env, card, id, driver, name, pcm, cap, play));
     }
     snd_ctl_close(ctl);
   }
   if (!extra.IsEmpty()) {
     for (uint32_t i = 0; i < extra.Length(); i++) {
       std::string pcm = extra.Get(i).As<Napi::String>().Utf8Value();
-      result.Set(n++, entry(env, -1, pcm, pcm, pcm, probeChannels(pcm, SND_PCM_STREAM_CAPTURE),
+      result.Set(n++, entry(env, -1, pcm, "", pcm, pcm, probeChannels(pcm, SND_PCM_STREAM_CAPTURE),
                             probeChannels(pcm, SND_PCM_STREAM_PLAYBACK)));
     }
   }

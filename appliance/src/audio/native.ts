@@ -70,6 +70,8 @@ export interface NativeAlsaDuplex {
 export interface NativeAlsaDeviceInfo {
   card: number;
   id: string;
+  /** The card's kernel driver ("USB-Audio", "Loopback", "bcm2835_alsa", …); empty for extra PCM names. */
+  driver: string;
   name: string;
   pcm: string;
   captureChannels: number | null;

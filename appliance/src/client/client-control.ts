@@ -29,6 +29,8 @@ export interface ClientControlOptions {
   mix: Mix;
   device: () => string;
   port: number;
+  /** The Unix socket the admin and `riffbox status` use (service-paths.ts), when a settings database is in use. */
+  socketPath?: string;
   secretFile: string;
   /** Re-reads the settings store and applies it (riffbox/reload). */
   reload: () => Promise<void>;
@@ -65,7 +67,7 @@ function clientJson(c: RemoteClient): Record<string, unknown> {
 }
 
 export async function startClientControl(o: ClientControlOptions): Promise<ClientControl> {
-  const rpc = new JsonRpcServer({ port: o.port, host: '127.0.0.1', secret: readSecretFile(o.secretFile) });
+  const rpc = new JsonRpcServer({ port: o.port, socketPath: o.socketPath, host: '127.0.0.1', secret: readSecretFile(o.secretFile) });
   const { host } = o;
   let mix: Mix = o.mix;
 

@@ -5,9 +5,11 @@
 import { parseServiceArgs, usage, applyOverrides, CliUsageError, type ServiceArgs } from '../settings/cli-overrides.js';
 import { defaultSettings, type FlatSettings } from '../settings/schema.js';
 import { SettingsStore } from '../settings/store.js';
-import { resolveSecretFile } from '../service-paths.js';
+import { controlSocketPath, resolveSecretFile } from '../service-paths.js';
 import { ClientEngineHost } from './engine-host.js';
-import { engineOptionsFrom } from './client-options.js';
+import { engineOptionsFrom, type ClientEngineOptions } from './client-options.js';
+import { AUTO_DEVICE, chooseAutoDevice } from '../audio/device-choice.js';
+import { listAlsaDevices } from '../audio/alsa-device.js';
 import { startClientControl, type ClientControl } from './client-control.js';
 import type { ClientEngineEvent } from './engine.js';
 
@@ -20,13 +22,30 @@ const ENGINE_RESTART_MS = 2000;
 const log = (line: string): void => console.log(line);
 const warn = (line: string): void => console.error(`riffbox client: ${line}`);
 
+/** Engine options with the device setting "auto" resolved to a card present now (audio/device-choice.ts). */
+function optionsFor(s: FlatSettings): ClientEngineOptions {
+  const o = engineOptionsFrom(s);
+  if (o.device !== AUTO_DEVICE) return o;
+  let chosen: string | null = null;
+  try {
+    chosen = chooseAutoDevice(listAlsaDevices());
+  } catch (e) {
+    warn(`cannot list sound cards: ${(e as Error).message}`);
+  }
+  if (chosen) log(`riffbox client: device auto: ${chosen}`);
+  else warn('device auto: no USB audio interface or card with input and output found; using ALSA\'s default until one is plugged in');
+  return { ...o, device: chosen ?? 'default' };
+}
+
 export async function runClient(argv: readonly string[]): Promise<number> {
   let settings: FlatSettings;
   let store: SettingsStore | null = null;
   let args: ServiceArgs;
   let secretFile: string | undefined;
+  let db: string | undefined;
   try {
     const pre = parseServiceArgs('client', argv);
+    db = pre.db;
     if (pre.help) {
       console.log(usage('client'));
       return 0;
@@ -46,7 +65,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const host = new ClientEngineHost(engineOptionsFrom(settings));
+  const host = new ClientEngineHost(optionsFor(settings));
   let control: ClientControl | null = null;
   let stopping = false;
   let connectedAt = 0;
@@ -90,7 +109,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     warn(`engine stopped unexpectedly (code ${code}); restarting in ${ENGINE_RESTART_MS / 1000} s`);
     setTimeout(() => {
       if (stopping) return;
-      host.start(engineOptionsFrom(settings)).catch((err: Error) => warn(`engine: ${err.message}`));
+      host.start(optionsFor(settings)).catch((err: Error) => warn(`engine: ${err.message}`));
     }, ENGINE_RESTART_MS);
   });
 
@@ -106,7 +125,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     if (!store) return;
     settings = applyOverrides(store.getFlat(), args.overrides);
     control?.setMix(settings['client.mix']);
-    await host.configure(engineOptionsFrom(settings));
+    await host.configure(optionsFor(settings));
   };
 
   if (secretFile) {
@@ -117,6 +136,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         mix: settings['client.mix'],
         device: () => settings['client.device'],
         port: settings['client.jsonrpcPort'],
+        socketPath: db === undefined ? undefined : controlSocketPath(db, 'client'),
         secretFile,
         reload,
       });

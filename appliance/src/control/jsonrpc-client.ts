@@ -7,14 +7,25 @@ import { LineSplitter } from './line-splitter.js';
 import { RpcError } from './rpc-error.js';
 
 export interface JsonRpcClientOptions {
-  readonly port: number;
+  /** TCP port on `host`; ignored when `socketPath` is given. */
+  readonly port?: number;
   readonly host?: string;
+  /** A Unix socket to connect to instead of TCP. */
+  readonly socketPath?: string;
   /** When given, `jamulus/apiAuth` is called before connect() resolves. */
   readonly secret?: string;
   /** For connecting and for each call unless the call says otherwise. */
   readonly timeoutMs?: number;
   /** Replies can be large (150 clients in getClients); this only bounds a broken peer. */
   readonly maxLineBytes?: number;
+}
+
+/** A connection that never opened; `code` is the system's (ENOENT, ECONNREFUSED, EACCES, ETIMEDOUT, …). */
+export class ConnectError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'ConnectError';
+  }
 }
 
 interface Pending {
@@ -64,15 +75,22 @@ export class JsonRpcClient extends EventEmitter<JsonRpcClientEvents> {
 
   static connect(opts: JsonRpcClientOptions): Promise<JsonRpcClient> {
     const timeoutMs = opts.timeoutMs ?? 5000;
+    const where = opts.socketPath ?? `${opts.host ?? '127.0.0.1'}:${opts.port}`;
     return new Promise<JsonRpcClient>((resolve, reject) => {
-      const socket = connect({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+      if (opts.socketPath === undefined && opts.port === undefined) {
+        reject(new TypeError('JSON-RPC connect needs a port or a socket path'));
+        return;
+      }
+      const socket = opts.socketPath !== undefined
+        ? connect({ path: opts.socketPath })
+        : connect({ port: opts.port!, host: opts.host ?? '127.0.0.1' });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Error(`JSON-RPC connect to ${opts.host ?? '127.0.0.1'}:${opts.port} timed out`));
+        reject(new ConnectError(`JSON-RPC connect to ${where} timed out`, 'ETIMEDOUT'));
       }, timeoutMs);
-      socket.once('error', (e) => {
+      socket.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new Error(`JSON-RPC connect to ${opts.host ?? '127.0.0.1'}:${opts.port} failed: ${e.message}`));
+        reject(new ConnectError(`JSON-RPC connect to ${where} failed: ${e.message}`, e.code ?? 'EIO'));
       });
       socket.once('connect', () => {
         clearTimeout(timer);

@@ -1,12 +1,17 @@
-// Line-delimited JSON-RPC 2.0 over TCP on loopback, in the shape of Jamulus's API (protocol
-// reference §8.1–8.2): `jamulus/apiAuth` first, the same error codes and messages, the same
-// close-after-error cases, batches, and notifications only to authenticated connections.
+// Line-delimited JSON-RPC 2.0, in the shape of Jamulus's API (protocol reference §8.1–8.2):
+// `jamulus/apiAuth` first, the same error codes and messages, the same close-after-error cases,
+// batches, and notifications only to authenticated connections. It listens on TCP loopback (the
+// port Jamulus tooling dials) and/or a Unix socket (what riffbox's own services use: file
+// permissions decide who may connect, the secret never crosses TCP, and a refused connection proves
+// the service is not running).
 //
 // Deliberate likeness to Jamulus: a request without an `id` is answered too (Jamulus answers
 // every request object), and a batch is answered as one array line.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { chmodSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { claimSocketPath } from './socket-path.js';
 import { LineSplitter } from './line-splitter.js';
 import { RpcError, RpcErrorCode } from './rpc-error.js';
 import { stringifySorted } from './sorted-json.js';
@@ -27,8 +32,10 @@ export interface RpcContext {
 export type RpcHandler = (params: RpcParams, ctx: RpcContext) => unknown;
 
 export interface JsonRpcServerOptions {
-  /** 0 picks a free port; read it from `port` after listen(). */
-  readonly port: number;
+  /** TCP port on loopback; 0 picks a free port (read it from `port` after listen()); undefined: no TCP. */
+  readonly port?: number;
+  /** Unix socket path (mode 0660: the service's group may connect); undefined: no Unix socket. */
+  readonly socketPath?: string;
   /** Loopback only: the channel changes settings and has one shared secret. */
   readonly host?: string;
   readonly secret: string;
@@ -77,7 +84,7 @@ export class JsonRpcServer {
   private readonly handlers = new Map<string, RpcHandler>();
   private readonly connections = new Set<Connection>();
   private readonly secretDigest: Buffer;
-  private readonly server: Server;
+  private readonly listeners: Server[] = [];
   private readonly host: string;
   private readonly maxLineBytes: number;
   private readonly maxConnections: number;
@@ -89,33 +96,62 @@ export class JsonRpcServer {
   constructor(private readonly opts: JsonRpcServerOptions) {
     this.host = opts.host ?? '127.0.0.1';
     if (!isLoopback(this.host)) throw new TypeError(`JSON-RPC must listen on loopback, not ${this.host}`);
-    if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new TypeError(`invalid JSON-RPC port ${opts.port}`);
+    if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
+      throw new TypeError(`invalid JSON-RPC port ${opts.port}`);
+    }
+    if (opts.port === undefined && opts.socketPath === undefined) throw new TypeError('JSON-RPC needs a port or a socket path');
     checkSecret(opts.secret, 'the JSON-RPC options');
     this.secretDigest = digest(opts.secret);
     this.maxLineBytes = opts.maxLineBytes ?? 16 * 1024;
     this.maxConnections = opts.maxConnections ?? 32;
     this.maxPendingWriteBytes = opts.maxPendingWriteBytes ?? 4 * 1024 * 1024;
     this.log = opts.log ?? (() => {});
-    this.server = createServer((socket) => this.accept(socket));
-    this.server.on('error', (e) => this.log('error', `JSON-RPC listener: ${e.message}`));
   }
 
-  /** Starts listening; resolves with the bound port. */
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => reject(new Error(`JSON-RPC cannot listen on ${this.host}:${this.opts.port}: ${e.message}`));
-      this.server.once('error', onError);
-      this.server.listen(this.opts.port, this.host, () => {
-        this.server.off('error', onError);
-        this.boundPort = (this.server.address() as AddressInfo).port;
+  /** Starts listening on every configured endpoint; resolves with the bound TCP port (0 without TCP). */
+  async listen(): Promise<number> {
+    try {
+      if (this.opts.socketPath !== undefined) {
+        const path = this.opts.socketPath;
+        await claimSocketPath(path);
+        await this.listenOn(path, (s, done) => s.listen(path, done));
+        // Group members (the admin) connect; the unit's umask would leave the socket owner-only.
+        chmodSync(path, 0o660);
+        this.log('info', `JSON-RPC listening on ${path}`);
+      }
+      if (this.opts.port !== undefined) {
+        const port = this.opts.port;
+        const s = await this.listenOn(`${this.host}:${port}`, (srv, done) => srv.listen(port, this.host, done));
+        this.boundPort = (s.address() as AddressInfo).port;
         this.log('info', `JSON-RPC listening on ${this.host}:${this.boundPort}`);
-        resolve(this.boundPort);
+      }
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+    return this.boundPort;
+  }
+
+  private listenOn(where: string, start: (s: Server, done: () => void) => void): Promise<Server> {
+    const server = createServer((socket) => this.accept(socket));
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(new Error(`JSON-RPC cannot listen on ${where}: ${e.message}`));
+      server.once('error', onError);
+      start(server, () => {
+        server.off('error', onError);
+        server.on('error', (e) => this.log('error', `JSON-RPC listener ${where}: ${e.message}`));
+        this.listeners.push(server);
+        resolve(server);
       });
     });
   }
 
   get port(): number {
     return this.boundPort;
+  }
+
+  get socketPath(): string | undefined {
+    return this.opts.socketPath;
   }
 
   register(method: string, handler: RpcHandler): void {
@@ -138,13 +174,11 @@ export class JsonRpcServer {
     }
   }
 
-  /** Stops listening and closes every connection. */
-  close(): Promise<void> {
+  /** Stops listening (a Unix socket's file goes with it) and closes every connection. */
+  async close(): Promise<void> {
     for (const c of this.connections) c.socket.destroy();
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-    });
+    const servers = this.listeners.splice(0);
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
   }
 
   // ---- connections ----

@@ -5,12 +5,13 @@ import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlin
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export function writeAtomic(path: string, content: string, mode: number): void {
+/** `mode` null: a file system without Unix modes (the FAT boot partition), where chmod fails. */
+export function writeAtomic(path: string, content: string, mode: number | null): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   // Created with the final mode, so a secret is never readable by others, not even briefly.
-  const fd = openSync(tmp, 'wx', mode);
+  const fd = openSync(tmp, 'wx', mode ?? 0o600);
   try {
     writeSync(fd, content);
     fsyncSync(fd);
@@ -21,7 +22,7 @@ export function writeAtomic(path: string, content: string, mode: number): void {
   }
   closeSync(fd);
   // The umask may have narrowed the mode at creation; set it exactly.
-  chmodSync(tmp, mode);
+  if (mode !== null) chmodSync(tmp, mode);
   try {
     renameSync(tmp, path);
   } catch (e) {

@@ -7,7 +7,7 @@ import { EngineStartError } from './engine-host.js';
 import { startServerControl, type ServerControl } from './server-control.js';
 import { ServerRuntime } from './server-runtime.js';
 import { timingsFromEnv, type RegistrarTimings } from './directory-registrar.js';
-import { resolveSecretFile } from '../service-paths.js';
+import { controlSocketPath, resolveSecretFile } from '../service-paths.js';
 
 export { engineOptionsFrom } from './server-runtime.js';
 
@@ -16,6 +16,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   let store: SettingsStore | null = null;
   let secretFile: string | undefined;
   let overrides: SettingsPatch = {};
+  let db: string | undefined;
   let timings: RegistrarTimings;
   try {
     const pre = parseServiceArgs('server', argv);
@@ -24,7 +25,8 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       return 0;
     }
     timings = timingsFromEnv(process.env.RIFFBOX_REGISTRATION_TIMINGS);
-    if (pre.db) store = SettingsStore.open(pre.db);
+    db = pre.db;
+    if (db) store = SettingsStore.open(db);
     const stored = store ? store.getFlat() : defaultSettings();
     // Parse again against the stored values so cross-field rules see what will actually run.
     const args = parseServiceArgs('server', argv, stored);
@@ -67,7 +69,10 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   let control: ServerControl | null = null;
   if (secretFile) {
     try {
-      control = await startServerControl({ runtime, reloadSettings, port: settings['server.jsonrpcPort'], secretFile });
+      control = await startServerControl({
+        runtime, reloadSettings, port: settings['server.jsonrpcPort'], secretFile,
+        socketPath: db === undefined ? undefined : controlSocketPath(db, 'server'),
+      });
     } catch (e) {
       console.error(`riffbox server: JSON-RPC: ${(e as Error).message}`);
       await runtime.stop();

@@ -21,6 +21,8 @@ export interface ServerControlOptions {
   /** Settings as a fresh start would see them (store, then command-line flags); throws on a bad store. */
   reloadSettings: (() => FlatSettings) | null;
   port: number;
+  /** The Unix socket the admin and `riffbox status` use (service-paths.ts), when a settings database is in use. */
+  socketPath?: string;
   secretFile: string;
 }
 
@@ -31,7 +33,7 @@ function stringParam(params: RpcParams, key: string): string {
 }
 
 export async function startServerControl(o: ServerControlOptions): Promise<ServerControl> {
-  const rpc = new JsonRpcServer({ port: o.port, host: '127.0.0.1', secret: readSecretFile(o.secretFile) });
+  const rpc = new JsonRpcServer({ port: o.port, socketPath: o.socketPath, host: '127.0.0.1', secret: readSecretFile(o.secretFile) });
   const { runtime } = o;
   // The engine is replaced on a port change, so every call looks the current one up.
   const host = (): ServerRuntime['host'] => runtime.host;
@@ -107,6 +109,21 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
   rpc.register('riffbox/getRegistration', () => {
     const s = live();
     return { mode: s['server.mode'], ...runtime.registrar.snapshot() };
+  });
+
+  // What `riffbox status` and the admin's Status page show, in one call: the port and mode the
+  // running server uses (flags may differ from the store), its registration and who is playing.
+  rpc.register('riffbox/getStatus', async () => {
+    const s = live();
+    const clients = await host().getClients();
+    return {
+      name: s['server.name'],
+      port: runtime.host.port,
+      mode: s['server.mode'],
+      maxClients: s['server.maxClients'],
+      registration: s['server.mode'] === 'public' ? runtime.registrar.snapshot() : null,
+      musicians: clients.map((c) => c.name),
+    };
   });
 
   rpc.register('riffbox/reload', async () => {

@@ -2,6 +2,7 @@
 export * from './schema.js';
 export * from './validate.js';
 export * from './store.js';
+export * from './backup.js';
 export * from './countries.js';
 export * from './instruments.js';
 export * from './directories.js';

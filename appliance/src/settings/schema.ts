@@ -13,7 +13,7 @@ export type Service = 'server' | 'client' | 'admin';
 /**
  * What must be told when a setting changes: a service reloads over its control channel; the
  * root helper re-applies `network`, `ddns` or `hostname`. An empty list means the value is
- * read live (the admin password, the language).
+ * read live (the language).
  */
 export type ReloadTarget = Service | 'network' | 'ddns' | 'hostname';
 
@@ -22,7 +22,11 @@ export interface SettingDef<T> {
   readonly label: string;
   readonly field: Field<T>;
   readonly default: T;
-  /** Write-only: never rendered back, logged, or exported without the password. */
+  /**
+   * Write-only: never rendered back, logged, or exported without the password. Secrets are kept in
+   * the admin's own store (webadmin/src/security/admin-store.ts), never in settings.db, which the
+   * internet-facing server can read and write.
+   */
   readonly secret: boolean;
   /** Long flag name (without `--`) per service that accepts it on the command line. */
   readonly cli: Partial<Record<Service, string>>;
@@ -115,8 +119,8 @@ export const SETTINGS = {
     reload: C, cli: { client: 'server' }, help: 'host[:port] of the Jamulus server to join; 127.0.0.1 without a port is this box, on its server port',
   }),
   'client.device': setting('Audio device', text({
-    maxLength: 128, default: 'default', pattern: ALSA_NAME, patternMessage: 'must be an ALSA device name such as hw:CARD=USB or default',
-  }), { reload: C, cli: { client: 'device' } }),
+    maxLength: 128, default: 'auto', pattern: ALSA_NAME, patternMessage: 'must be an ALSA device name such as hw:CARD=USB, default or auto',
+  }), { reload: C, cli: { client: 'device' }, help: 'auto: the USB audio interface (else the first card with input and output)' }),
   'client.name': setting('Name', text({ maxLength: 16, default: 'riffbox' }), { reload: C, cli: { client: 'name' } }),
   'client.instrument': setting('Instrument', instrument(), { reload: C }),
   'client.country': setting('Country', country(), { reload: C }),
@@ -166,11 +170,12 @@ export const SETTINGS = {
   'ddns.password': setting('Password', text({ maxLength: 256, default: '', secret: true }), { reload: ['ddns'], secret: true }),
   'ddns.token': setting('Token', text({ maxLength: 256, default: '', secret: true }), { reload: ['ddns'], secret: true }),
   'ddns.zone': setting('Zone', dnsName({ default: '' }), { reload: ['ddns'], help: 'Cloudflare only' }),
+  'ddns.checkip': setting('Address lookup', text({
+    maxLength: 200, default: '', pattern: /^$|^https?:\/\/[^\s,#'"\\=]+$/, patternMessage: 'must be an http:// or https:// address without spaces, commas, quotes or #',
+  }), { reload: ['ddns'], help: 'a web address that answers with your public IPv4 address as text; empty: https://api.ipify.org/' }),
 
   // ---- system (issue 5) ----
   'system.hostname': setting('Host name', hostLabel({ default: 'riffbox' }), { reload: ['hostname'], help: 'the box answers as NAME.local' }),
-  'system.adminPasswordHash': setting('Admin password', text({ maxLength: 512, default: '', secret: true }), { reload: [], secret: true }),
-  'system.sessionSecret': setting('Session secret', text({ maxLength: 512, default: '', secret: true }), { reload: [], secret: true }),
   'system.language': setting('Language', choice(['en', 'fr'] as const, 'en', { en: 'English', fr: 'Français' }), { reload: [] }),
 
   // ---- the admin page's own listener (issue 5) ----

@@ -1,7 +1,10 @@
 // The settings database: one SQLite file shared by the three services. The admin writes it;
 // services read it at start and again when asked to reload. See migrations/ for the tables.
+// Secret settings (the DDNS password and token) are not in this file: the admin opens the store
+// with its own secret store as `secrets`, and everyone else sees them as empty.
 
 import Database from 'better-sqlite3';
+import { chmodSync, statSync } from 'node:fs';
 import type { Database as Db } from 'better-sqlite3';
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations/index.js';
 import {
@@ -9,17 +12,11 @@ import {
   type FlatSettings, type SettingKey, type Settings, type SettingsPatch,
 } from './schema.js';
 import { checkMixEntry, checkMixName, MIX_DEFAULT_ENTRY, MIX_MAX_ENTRIES, type Mix, type MixEntry } from './fields.js';
-import { parseTextPatch, validatePatch, type FieldErrors, type PatchResult } from './validate.js';
+import { SettingsValidationError, parseTextPatch, validatePatch, type PatchResult } from './validate.js';
+import { BACKUP_FORMAT, NEVER_RESTORED, parseBackup, type SettingsBackup } from './backup.js';
 
 export { SettingsDatabaseTooNewError } from './migrations/index.js';
-
-/** Thrown by writes whose input is invalid; nothing was written. `errors` is keyed by setting. */
-export class SettingsValidationError extends Error {
-  constructor(readonly errors: FieldErrors) {
-    super(Object.values(errors).join('; '));
-    this.name = 'SettingsValidationError';
-  }
-}
+export { SettingsValidationError } from './validate.js';
 
 export interface WriteResult {
   /** Keys whose value actually changed (a write of the same value changes nothing). */
@@ -32,16 +29,6 @@ export interface Changes {
   readonly keys: readonly SettingKey[];
 }
 
-export const BACKUP_FORMAT = 'riffbox-settings';
-
-export interface SettingsBackup {
-  readonly format: typeof BACKUP_FORMAT;
-  readonly schemaVersion: number;
-  readonly exportedAt: string;
-  readonly includesSecrets: boolean;
-  readonly settings: Readonly<Record<string, unknown>>;
-}
-
 interface MetaRow {
   revision: number;
   reset_revision: number;
@@ -50,6 +37,22 @@ interface MetaRow {
 }
 
 const MIX_KEY = 'client.mix' satisfies SettingKey;
+const SETTINGS_FILE_MODE = 0o660;
+
+/**
+ * Where the secret settings live: the admin's own database, which the server and client cannot
+ * open. Values are the typed setting values (strings today).
+ */
+export interface SecretSettingsBackend {
+  readSecrets(): Readonly<Record<string, unknown>>;
+  /** Writes these values in one transaction of the secret store. */
+  writeSecrets(values: Readonly<Record<string, unknown>>): void;
+}
+
+export interface OpenOptions {
+  /** Only the admin passes this; without it secret settings read as their defaults and cannot be written. */
+  readonly secrets?: SecretSettingsBackend;
+}
 
 export class SettingsStore {
   /** Stored values that no longer pass validation (a schema tightened later); defaults were used instead. */
@@ -58,11 +61,13 @@ export class SettingsStore {
   private constructor(
     private readonly db: Db,
     readonly path: string,
+    private readonly secrets: SecretSettingsBackend | undefined,
   ) {}
 
-  static open(path: string): SettingsStore {
+  static open(path: string, opts: OpenOptions = {}): SettingsStore {
     const db = new Database(path, { timeout: 5000 });
     try {
+      shareWithGroup(path);
       // Check before touching anything: a newer database must stay exactly as it is.
       const version = schemaVersion(db);
       if (version > LATEST_VERSION) migrate(db);
@@ -80,7 +85,7 @@ export class SettingsStore {
       db.close();
       throw e;
     }
-    return new SettingsStore(db, path);
+    return new SettingsStore(db, path, opts.secrets);
   }
 
   close(): void {
@@ -157,7 +162,7 @@ export class SettingsStore {
     });
   }
 
-  /** A backup. Without `includeSecrets` the secret keys are left out entirely. */
+  /** A backup. Without `includeSecrets` the secret keys are left out entirely (and they are empty without the admin's store). */
   export(opts: { includeSecrets: boolean }): SettingsBackup {
     const flat = this.getFlat();
     const settings: Record<string, unknown> = {};
@@ -176,15 +181,20 @@ export class SettingsStore {
 
   /**
    * Restores a backup (an object or its JSON text): every setting becomes the backup's value or
-   * its default. A backup without secrets keeps the secrets already stored, so restoring it does
-   * not silently drop the DDNS password. All or nothing: throws SettingsValidationError.
+   * its default. Secrets are taken from it only when it says `includesSecrets` (the caller checks
+   * the password first); otherwise the secrets already stored are kept, so restoring a plain backup
+   * does not silently drop the DDNS password. The admin's credentials (NEVER_RESTORED) are ignored.
+   * All or nothing: throws SettingsValidationError.
    */
   import(backup: unknown): WriteResult {
     const b = parseBackup(backup);
+    const carried: Record<string, unknown> = { ...b.settings };
+    for (const k of NEVER_RESTORED) delete carried[k];
+    if (!b.includesSecrets) for (const k of SECRET_KEYS) delete carried[k];
     return this.write((current) => {
       const base: Record<string, unknown> = { ...defaultSettings() };
       if (!b.includesSecrets) for (const k of SECRET_KEYS) base[k] = current[k];
-      const full: Record<string, unknown> = { ...base, ...b.settings };
+      const full: Record<string, unknown> = { ...base, ...carried };
       return validatePatch(full, base as FlatSettings);
     });
   }
@@ -193,10 +203,24 @@ export class SettingsStore {
   factoryReset(): WriteResult {
     return this.tx(() => {
       const rev = this.bump({ mix: true, reset: true });
+      this.secrets?.writeSecrets(Object.fromEntries(SECRET_KEYS.map((k) => [k, SETTINGS[k].default])));
       this.db.prepare('DELETE FROM settings').run();
       this.db.prepare('DELETE FROM client_mix').run();
       return { changed: SETTING_KEYS, revision: rev };
     });
+  }
+
+  /** The secrets settings migration 3 set aside for the admin's store (see migrations/003). */
+  adminHandoff(): Readonly<Record<string, string>> {
+    const rows = this.db.prepare('SELECT key, value FROM admin_secrets_handoff').all() as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  /** Empties the hand-off table, overwriting the freed pages, and checkpoints the WAL they went through. */
+  clearAdminHandoff(): void {
+    this.db.pragma('secure_delete = ON');
+    const { changes } = this.db.prepare('DELETE FROM admin_secrets_handoff').run();
+    if (changes > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   // ---- internals ----
@@ -222,9 +246,20 @@ export class SettingsStore {
       if (!sameValue(k, current[k], patch[k])) changed.push(k);
     }
     if (changed.length === 0) return { changed, revision: this.meta().revision };
+    const secretChanges = changed.filter(isSecret);
+    if (secretChanges.length > 0) {
+      if (!this.secrets) {
+        throw new SettingsValidationError(Object.fromEntries(secretChanges.map((k) => [k, `${SETTINGS[k].label} is kept by the admin page only`])));
+      }
+      // The secret store commits first: if this process dies before the settings commit, the
+      // secret is saved and the rest of the form is not, never the other way round.
+      this.secrets.writeSecrets(Object.fromEntries(secretChanges.map((k) => [k, patch[k]])));
+      if (secretChanges.length === changed.length) return { changed: SETTING_KEYS.filter((k) => changed.includes(k)), revision: this.meta().revision };
+    }
     const rev = this.bump({ mix: changed.includes(MIX_KEY) });
     const put = this.db.prepare('INSERT INTO settings (key, value, rev) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, rev = excluded.rev');
     for (const k of changed) {
+      if (isSecret(k)) continue;
       if (k === MIX_KEY) {
         const next = patch[MIX_KEY] as Mix;
         const keep = Object.keys(next);
@@ -272,8 +307,8 @@ export class SettingsStore {
     const out: Record<string, unknown> = { ...defaultSettings() };
     const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
     for (const { key, value } of rows) {
-      if (!(SETTING_KEYS as readonly string[]).includes(key) || key === MIX_KEY) continue;
-      const def = SETTINGS[key as SettingKey];
+      // A secret row here was not written by this code (secrets are in the admin's store): ignored.
+      if (!(SETTING_KEYS as readonly string[]).includes(key) || key === MIX_KEY || isSecret(key as SettingKey)) continue;
       let parsed: unknown;
       try {
         parsed = JSON.parse(value);
@@ -281,16 +316,39 @@ export class SettingsStore {
         this.noteProblem(`${key}: stored value is not JSON; using the default`);
         continue;
       }
-      const c = def.field.check(parsed, def.label);
-      if (c.ok) out[key] = c.value;
-      else this.noteProblem(`${key}: ${c.error}; using the default`);
+      this.take(out, key as SettingKey, parsed);
+    }
+    if (this.secrets) {
+      const secrets = this.secrets.readSecrets();
+      for (const k of SECRET_KEYS) if (secrets[k] !== undefined) this.take(out, k, secrets[k]);
     }
     out[MIX_KEY] = this.readMix();
     return Object.freeze(out) as FlatSettings;
   }
 
+  private take(out: Record<string, unknown>, key: SettingKey, value: unknown): void {
+    const def = SETTINGS[key];
+    const c = def.field.check(value, def.label);
+    if (c.ok) out[key] = c.value;
+    else this.noteProblem(`${key}: ${c.error}; using the default`);
+  }
+
   private noteProblem(msg: string): void {
     if (!this.problems.includes(msg)) this.problems.push(msg);
+  }
+}
+
+/**
+ * settings.db is shared by the services (user riffbox) and the admin (user riffbox-admin) through
+ * their group: SQLite creates the file 0644 less the umask, and gives its -wal and -shm files the
+ * database's own mode, so the owner makes it 0660 once and the group can write all three.
+ */
+function shareWithGroup(path: string): void {
+  try {
+    const st = statSync(path);
+    if ((st.mode & 0o777) !== SETTINGS_FILE_MODE && st.uid === process.getuid?.()) chmodSync(path, SETTINGS_FILE_MODE);
+  } catch {
+    // Not ours to change (the admin opening the services' file): tmpfiles.d sets it on the box.
   }
 }
 
@@ -307,34 +365,4 @@ function sameValue(key: SettingKey, a: unknown, b: unknown): boolean {
     return ka.every((k) => mb[k] !== undefined && sameEntry(ma[k] as MixEntry, mb[k] as MixEntry));
   }
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function parseBackup(input: unknown): SettingsBackup {
-  let b = input;
-  if (typeof b === 'string' || Buffer.isBuffer(b)) {
-    try {
-      b = JSON.parse(b.toString());
-    } catch {
-      throw new SettingsValidationError({ '': 'The backup is not a riffbox settings file (not JSON)' });
-    }
-  }
-  if (typeof b !== 'object' || b === null || (b as { format?: unknown }).format !== BACKUP_FORMAT) {
-    throw new SettingsValidationError({ '': 'The backup is not a riffbox settings file' });
-  }
-  const o = b as Record<string, unknown>;
-  if (typeof o.schemaVersion !== 'number' || o.schemaVersion > LATEST_VERSION) {
-    throw new SettingsValidationError({
-      '': `The backup is from a newer riffbox (version ${String(o.schemaVersion)}); this image knows up to ${LATEST_VERSION}`,
-    });
-  }
-  if (typeof o.settings !== 'object' || o.settings === null || Array.isArray(o.settings)) {
-    throw new SettingsValidationError({ '': 'The backup holds no settings' });
-  }
-  return {
-    format: BACKUP_FORMAT,
-    schemaVersion: o.schemaVersion,
-    exportedAt: String(o.exportedAt ?? ''),
-    includesSecrets: o.includesSecrets === true,
-    settings: o.settings as Record<string, unknown>,
-  };
 }

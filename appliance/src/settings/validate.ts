@@ -10,6 +10,14 @@ import {
 /** Messages by dotted key (unknown keys keep their own name). */
 export type FieldErrors = Readonly<Record<string, string>>;
 
+/** Thrown by writes whose input is invalid; nothing was written. `errors` is keyed by setting. */
+export class SettingsValidationError extends Error {
+  constructor(readonly errors: FieldErrors) {
+    super(Object.values(errors).join('; '));
+    this.name = 'SettingsValidationError';
+  }
+}
+
 export type PatchResult =
   | { readonly ok: true; readonly patch: SettingsPatch }
   | { readonly ok: false; readonly errors: FieldErrors };

@@ -43,7 +43,8 @@ export function renderDdclientConf(s: FlatSettings, paths: DdclientPaths): strin
     'syslog=yes',
     `cache=${paths.cache}`,
     'usev4=webv4',
-    `webv4=${paths.webv4}`,
+    // The owner's lookup address wins; the checkout's test hook (RIFFBOX_DDNS_WEBV4) comes next.
+    `webv4=${s['ddns.checkip'] || paths.webv4}`,
     '',
   ];
   const secret = (v: string): string => `password='${v}'`;

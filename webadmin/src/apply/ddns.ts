@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { ApplyContext } from './context.js';
 import { writeAtomic } from './files.js';
 import { DEFAULT_WEBV4, parseDdclientCache, renderDdclientConf } from './ddclient-conf.js';
-import { readSettings } from './settings-reader.js';
+import { readSettingsWithSecrets } from './settings-reader.js';
 import { run } from './run.js';
 import type { FlatSettings } from '../../../appliance/src/settings/index.js';
 
@@ -39,7 +39,7 @@ async function writeConf(ctx: ApplyContext, s: FlatSettings): Promise<boolean> {
 }
 
 export async function ddnsApply(ctx: ApplyContext): Promise<number> {
-  const s = readSettings(ctx.db);
+  const s = await readSettingsWithSecrets(ctx);
   const on = await writeConf(ctx, s);
   if (!ctx.system) {
     console.log(on ? `wrote ${paths(ctx).conf} (checkout: ddclient service not restarted)` : 'DDNS is off (checkout: nothing to stop)');
@@ -52,7 +52,7 @@ export async function ddnsApply(ctx: ApplyContext): Promise<number> {
 }
 
 export async function ddnsUpdateNow(ctx: ApplyContext): Promise<number> {
-  const s = readSettings(ctx.db);
+  const s = await readSettingsWithSecrets(ctx);
   if (!(await writeConf(ctx, s))) {
     console.log('FAILED: Dynamic DNS is off');
     return 1;

@@ -1,21 +1,19 @@
-// The root helper's work, behind the bash wrapper /usr/local/sbin/riffbox-apply (which sudo allows
-// with fixed verbs only). One verb per call, no other arguments; settings come from the database.
+// The root helper's work, behind the bash wrapper /usr/local/sbin/riffbox-apply, which systemd runs
+// as riffbox-apply@VERB.service (the admin may start only the verbs polkit allows) or as
+// riffbox-bootconfig.service. One verb per call, no other arguments; settings come from the databases.
 import { contextFromEnv } from './context.js';
+import { VERBS, type Verb } from './verbs.js';
+import { bootConfig, claimReset } from './boot-config.js';
 import { ddnsApply, ddnsStatus, ddnsUpdateNow } from './ddns.js';
 import { networkApply, networkConfirm, networkPendingJson, networkRevert } from './network.js';
 import { hostnameApply, logs, reboot } from './system.js';
 import { usbMount, usbUnmount } from './usb.js';
 
-export const VERBS = [
-  'ddns-apply', 'ddns-update-now', 'ddns-status',
-  'network-apply', 'network-confirm', 'network-revert', 'network-revert-due', 'network-status',
-  'hostname-apply', 'logs', 'reboot', 'usb-mount', 'usb-unmount',
-] as const;
-export type Verb = (typeof VERBS)[number];
+export { VERBS, type Verb } from './verbs.js';
 
 export async function runApply(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const verb = argv[0] as Verb;
-  if (!VERBS.includes(verb)) {
+  if (!(VERBS as readonly string[]).includes(verb)) {
     console.error(`riffbox-apply: unknown verb "${String(argv[0])}" (one of: ${VERBS.join(', ')})`);
     return 2;
   }
@@ -41,6 +39,8 @@ export async function runApply(argv: readonly string[], env: NodeJS.ProcessEnv):
     case 'hostname-apply': return hostnameApply(ctx);
     case 'logs': return logs(ctx);
     case 'reboot': return reboot(ctx);
+    case 'boot-config': return bootConfig(ctx);
+    case 'claim-reset': return claimReset(ctx);
     case 'usb-mount': return usbMount(ctx);
     case 'usb-unmount': return usbUnmount(ctx);
   }

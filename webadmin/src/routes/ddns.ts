@@ -9,7 +9,7 @@ import type { SettingKey } from '../../../appliance/src/settings/index.js';
 import type { Translator } from '../i18n/index.js';
 
 const KEYS: readonly SettingKey[] = [
-  'ddns.enabled', 'ddns.provider', 'ddns.server', 'ddns.host', 'ddns.username', 'ddns.password', 'ddns.token', 'ddns.zone',
+  'ddns.enabled', 'ddns.provider', 'ddns.server', 'ddns.host', 'ddns.username', 'ddns.password', 'ddns.token', 'ddns.zone', 'ddns.checkip',
 ];
 
 export function ddnsRoutes(d: AdminDeps) {

@@ -5,6 +5,8 @@ import type { AdminDeps } from '../deps.js';
 import { render } from '../render.js';
 import { cpuPercent, formatDuration, temperatureC, uptimeSeconds } from '../system-info.js';
 import { countryName, instrumentName } from '../../../appliance/src/settings/index.js';
+import { boxStatus } from '../../../appliance/src/control/box-status.js';
+import { ServiceUnavailableError } from '../services.js';
 
 export const DEFAULT_JAMULUS_PORT = 22124;
 
@@ -24,7 +26,8 @@ interface ClientDetail {
   city?: string;
 }
 
-async function musicians(d: AdminDeps): Promise<{ list: Record<string, unknown>[]; error: string }> {
+/** The musicians with meters; `down` says why there are none when the server cannot be asked. */
+async function musicians(d: AdminDeps): Promise<{ list: Record<string, unknown>[]; down: { kind: string; reason: string } | null }> {
   try {
     const details = await d.server.call<ClientDetail[]>('riffbox/getClientDetails');
     return {
@@ -35,29 +38,31 @@ async function musicians(d: AdminDeps): Promise<{ list: Record<string, unknown>[
         country: countryName(c.countryCode ?? c.country ?? 0),
         city: c.city ?? '',
       })),
-      error: '',
+      down: null,
     };
   } catch (e) {
-    return { list: [], error: (e as Error).message };
+    return { list: [], down: e instanceof ServiceUnavailableError ? { kind: e.kind, reason: e.reason } : { kind: 'unreachable', reason: (e as Error).message } };
   }
 }
 
 export function statusRoutes(d: AdminDeps) {
   const live = async (): Promise<Record<string, unknown>> => {
     const [m, cpu, temp, up] = await Promise.all([musicians(d), cpuPercent(), temperatureC(), uptimeSeconds()]);
-    return { musicians: m.list, serverError: m.error, cpu, temp, uptime: up === null ? null : formatDuration(up) };
+    return { musicians: m.list, serverDown: m.down, cpu, temp, uptime: up === null ? null : formatDuration(up) };
   };
 
   return {
     async page(req: Request, res: Response): Promise<void> {
       const s = d.store.getFlat();
-      const port = s['server.port'];
-      const [net, ddns, reg, liveCtx] = await Promise.all([
+      const [net, ddns, services, liveCtx] = await Promise.all([
         d.info.network.get(),
         d.info.ddns.get().catch(() => []),
-        d.server.call<{ status?: string; lastError?: string | null }>('riffbox/getRegistration').catch(() => null),
+        boxStatus({ server: d.server, client: d.client }),
         live(),
       ]);
+      // The running server's port and mode win over the store's: a flag may have overridden them.
+      const srv = services.server;
+      const port = srv.up ? srv.port : s['server.port'];
       const addresses: { label: string; value: string }[] = [];
       if (net.address) addresses.push({ label: 'addrLan', value: withPort(net.address, port) });
       addresses.push({ label: 'addrMdns', value: withPort(`${s['system.hostname']}.local`, port) });
@@ -65,10 +70,10 @@ export function statusRoutes(d: AdminDeps) {
       if (publicIp) addresses.push({ label: 'addrPublic', value: withPort(publicIp, port) });
       if (s['ddns.enabled'] && s['ddns.host']) addresses.push({ label: 'addrDdns', value: withPort(s['ddns.host'], port) });
       render(req, res, 'status.njk', {
-        mode: s['server.mode'],
-        serverName: s['server.name'],
+        mode: srv.up ? srv.mode : s['server.mode'],
+        serverName: srv.up ? srv.name : s['server.name'],
         addresses,
-        registration: reg ? { status: reg.status ?? 'unknown', error: reg.lastError ?? '' } : null,
+        services,
         ...liveCtx,
       });
     },

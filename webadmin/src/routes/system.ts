@@ -1,15 +1,16 @@
 // System: host name and language, password change, backup and restore, factory reset, logs, reboot.
 import type { Request, Response } from 'express';
-import { randomBytes } from 'node:crypto';
 import type { AdminDeps } from '../deps.js';
 import { fieldViews, formString } from '../forms.js';
 import { isHtmx, render } from '../render.js';
 import { showForm, saveForm, type FormPage, type FormState } from '../settings-form.js';
 import { applyChanges } from '../apply-changes.js';
-import { hashPassword, passwordProblem, verifyPassword } from '../security/password.js';
+import { hashPassword, passwordProblem } from '../security/password.js';
+import { checkAdminPassword, refusalText, type CheckResult } from '../security/check-secret.js';
 import { parseMultipart } from '../multipart.js';
-import { startSession } from './auth.js';
-import { SettingsValidationError, type SettingKey } from '../../../appliance/src/settings/index.js';
+import { claimPlaces, startSession } from './auth.js';
+import { SESSION_COOKIE, cookieHeader } from '../security/session.js';
+import { SettingsValidationError, backupCarriesSecrets, type SettingKey } from '../../../appliance/src/settings/index.js';
 import type { Translator } from '../i18n/index.js';
 
 const KEYS: readonly SettingKey[] = ['system.hostname', 'system.language'];
@@ -32,8 +33,10 @@ export function systemRoutes(d: AdminDeps) {
     },
   };
 
-  const passwordOk = async (req: Request, field = 'password'): Promise<boolean> =>
-    verifyPassword(formString(req.body, field), d.store.getFlat()['system.adminPasswordHash']);
+  const passwordCheck = (req: Request, typed: string): Promise<CheckResult> => checkAdminPassword(d, req, typed);
+  /** The message for a failed re-check: wrong, or refused by the guessing limits (with Retry-After). */
+  const wrongText = (res: Response, r: CheckResult, t: Translator): string => (!r.ok && r.refusal ? refusalText(t, res, r.refusal) : t('passwordWrong'));
+  const statusOf = (r: CheckResult): number => (!r.ok && r.refusal ? 429 : 422);
 
   const again = async (req: Request, res: Response, status: number, locals: Record<string, unknown>): Promise<void> => {
     Object.assign(res.locals, locals);
@@ -47,12 +50,13 @@ export function systemRoutes(d: AdminDeps) {
 
     async password(req: Request, res: Response): Promise<void> {
       const t = res.locals.t as Translator;
-      if (!(await passwordOk(req, 'current'))) return again(req, res, 422, { passwordErrors: { current: t('passwordWrong') } });
       const next = formString(req.body, 'password');
       const problem = passwordProblem(next, formString(req.body, 'confirm'));
       if (problem) return again(req, res, 422, { passwordErrors: { password: t(problem) } });
-      // A new session secret logs out every other browser; this one gets a fresh session.
-      d.store.update({ 'system.adminPasswordHash': await hashPassword(next), 'system.sessionSecret': randomBytes(32).toString('base64url') });
+      const r = await passwordCheck(req, formString(req.body, 'current'));
+      if (!r.ok) return again(req, res, statusOf(r), { passwordErrors: { current: wrongText(res, r, t) } });
+      // Every session ends (the secret rotates, the epoch rises); this browser gets a fresh one.
+      d.admin.changePassword(await hashPassword(next));
       startSession(d, res);
       res.redirect(303, '/system?done=password');
     },
@@ -63,7 +67,8 @@ export function systemRoutes(d: AdminDeps) {
 
     async backupWithSecrets(req: Request, res: Response): Promise<void> {
       const t = res.locals.t as Translator;
-      if (!(await passwordOk(req))) return again(req, res, 422, { message: t('passwordWrong') });
+      const r = await passwordCheck(req, formString(req.body, 'password'));
+      if (!r.ok) return again(req, res, statusOf(r), { message: wrongText(res, r, t) });
       sendBackup(res, true);
     },
 
@@ -74,10 +79,13 @@ export function systemRoutes(d: AdminDeps) {
       if (!form || !file || file.length === 0) return again(req, res, 422, { restoreErrors: { '': t('restoreNoFile') } });
       let changed: readonly SettingKey[];
       try {
-        const parsed = JSON.parse(file.toString('utf8')) as { includesSecrets?: unknown };
-        // Secrets may only be replaced by someone who knows the password.
-        if (parsed.includesSecrets === true && !(await verifyPassword(form.fields.password ?? '', d.store.getFlat()['system.adminPasswordHash']))) {
-          return again(req, res, 422, { restoreErrors: { password: t('restoreNeedsPassword') } });
+        const parsed = JSON.parse(file.toString('utf8')) as unknown;
+        // A backup that carries secrets (whatever its includesSecrets says) is restored only for
+        // someone who knows the password; the store takes secrets only from one that says so, and
+        // never the admin's credentials (NEVER_RESTORED).
+        if (backupCarriesSecrets(parsed)) {
+          const r = await passwordCheck(req, form.fields.password ?? '');
+          if (!r.ok) return again(req, res, statusOf(r), { restoreErrors: { password: r.refusal ? refusalText(t, res, r.refusal) : t('restoreNeedsPassword') } });
         }
         changed = d.store.import(parsed).changed;
       } catch (e) {
@@ -86,14 +94,24 @@ export function systemRoutes(d: AdminDeps) {
         throw e;
       }
       await applyChanges(d, changed);
-      // A restored password hash or session secret ends this session; log in again with it.
       res.redirect(303, '/system?done=restore');
     },
 
+    /**
+     * Everything back to its defaults and the box unclaimed: every session ends, and the root
+     * helper issues a fresh claim code to the card and the HDMI console, so the box is protected
+     * again at once. The first-run page then says where the code is.
+     */
     async factoryReset(req: Request, res: Response): Promise<void> {
       const t = res.locals.t as Translator;
-      if (!(await passwordOk(req))) return again(req, res, 422, { message: t('passwordWrong') });
+      const r = await passwordCheck(req, formString(req.body, 'password'));
+      if (!r.ok) return again(req, res, statusOf(r), { message: wrongText(res, r, t) });
       const { changed } = d.store.factoryReset();
+      d.admin.reset();
+      res.append('Set-Cookie', cookieHeader(SESSION_COOKIE, '', { maxAgeSec: 0 }));
+      const issued = await d.helper.run('claim-reset', 60000);
+      if (!issued.ok) console.error(`riffbox admin: factory reset: no new claim code: ${issued.output}`);
+      else console.log(`riffbox admin: factory reset; a new claim code is on the card (${claimPlaces(d).bootFile}) and the console`);
       await applyChanges(d, changed);
       res.redirect(303, '/setup');
     },

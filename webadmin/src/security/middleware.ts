@@ -1,7 +1,7 @@
 // Security for every request: headers, the session, the first-run gate, CSRF on every
-// state-changing request (the login and first-run forms included) and the login gate.
+// state-changing request (the login and first-run forms included) and the login gate. The Host
+// check (host-check.ts) runs before all of this.
 import type { NextFunction, Request, Response } from 'express';
-import { randomBytes } from 'node:crypto';
 import type { AdminDeps } from '../deps.js';
 import {
   PRELOGIN_COOKIE, SESSION_COOKIE, cookieHeader, csrfToken, csrfValid, newNonce, parseCookies, readSession, type Session,
@@ -19,16 +19,6 @@ declare module 'express-serve-static-core' {
 /** Paths reachable without a session. */
 const PUBLIC_PATHS = new Set(['/login', '/setup']);
 
-export function sessionSecret(d: AdminDeps): string {
-  let secret = d.store.getFlat()['system.sessionSecret'];
-  if (secret === '') {
-    // First start, or after a factory reset: a fresh secret, so every older cookie is void.
-    secret = randomBytes(32).toString('base64url');
-    d.store.update({ 'system.sessionSecret': secret });
-  }
-  return secret;
-}
-
 export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
   res.set({
     'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -41,9 +31,12 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
 
 export function sessionAndCsrf(d: AdminDeps) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const secret = sessionSecret(d);
+    // One read of the admin's store per request: a session ended elsewhere (logout in another
+    // browser, a password from riffbox.txt) is refused on the very next request.
+    const auth = d.admin.auth();
+    const secret = auth.sessionSecret;
     const cookies = parseCookies(req.get('cookie'));
-    const session = readSession(secret, cookies[SESSION_COOKIE]);
+    const session = readSession(secret, auth.sessionEpoch, cookies[SESSION_COOKIE]);
     let nonce: string;
     if (session) {
       req.session = session;
@@ -56,8 +49,8 @@ export function sessionAndCsrf(d: AdminDeps) {
       }
     }
     req.csrfNonce = nonce;
-    const flat = d.store.getFlat();
-    const lang: Lang = flat['system.adminPasswordHash'] === '' ? langFromAcceptLanguage(req.get('accept-language')) : flat['system.language'];
+    const firstRun = auth.passwordHash === '';
+    const lang: Lang = firstRun ? langFromAcceptLanguage(req.get('accept-language')) : d.store.getFlat()['system.language'];
     const t = translator(lang);
     res.locals.t = t;
     res.locals.lang = lang;
@@ -65,7 +58,6 @@ export function sessionAndCsrf(d: AdminDeps) {
     res.locals.loggedIn = session !== undefined;
     res.locals.path = req.path;
 
-    const firstRun = flat['system.adminPasswordHash'] === '';
     if (firstRun && req.path !== '/setup') return redirect(req, res, '/setup');
     if (!firstRun && req.path === '/setup') return redirect(req, res, session ? '/' : '/login');
 

@@ -1,6 +1,8 @@
-// Stateless sessions signed with system.sessionSecret: they survive an admin restart (the unit
-// restarts on failure) and all of them end at once when the secret is replaced (password change,
-// factory reset). The CSRF token is derived from the session's nonce, so it needs no storage either.
+// Sessions signed with the session secret of the admin's store: they survive an admin restart (the
+// unit restarts on failure). Each carries the store's session epoch, read on every request, so
+// raising the epoch (logout, password change, claim, factory reset, a password from riffbox.txt)
+// ends every session at once without keeping a list. The CSRF token is derived from the session's
+// nonce, so it needs no storage either.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_COOKIE = 'rb_session';
@@ -25,22 +27,24 @@ export function newNonce(): string {
   return randomBytes(18).toString('base64url');
 }
 
-export function issueSession(secret: string, now = Date.now()): { cookie: string; session: Session } {
+export function issueSession(secret: string, epoch: number, now = Date.now()): { cookie: string; session: Session } {
   const nonce = newNonce();
   const expiresAt = now + SESSION_TTL_MS;
-  const body = `v1.${expiresAt}.${nonce}`;
+  const body = `v2.${epoch}.${expiresAt}.${nonce}`;
   return { cookie: `${body}.${mac(secret, body).toString('base64url')}`, session: { nonce, expiresAt } };
 }
 
-export function readSession(secret: string, cookie: string | undefined, now = Date.now()): Session | undefined {
-  if (!cookie || secret === '') return undefined;
+/** The session a cookie proves, if it was signed with `secret` during the current `epoch` and has not expired. */
+export function readSession(secret: string, epoch: number, cookie: string | undefined, now = Date.now()): Session | undefined {
+  if (!cookie || secret === '' || cookie.length > 512) return undefined;
   const parts = cookie.split('.');
-  if (parts.length !== 4 || parts[0] !== 'v1') return undefined;
-  const body = parts.slice(0, 3).join('.');
-  if (!equal(Buffer.from(parts[3] ?? '', 'base64url'), mac(secret, body))) return undefined;
-  const expiresAt = Number(parts[1]);
+  if (parts.length !== 5 || parts[0] !== 'v2') return undefined;
+  const body = parts.slice(0, 4).join('.');
+  if (!equal(Buffer.from(parts[4] ?? '', 'base64url'), mac(secret, body))) return undefined;
+  if (parts[1] !== String(epoch)) return undefined;
+  const expiresAt = Number(parts[2]);
   if (!Number.isFinite(expiresAt) || expiresAt < now) return undefined;
-  return { nonce: parts[2] ?? '', expiresAt };
+  return { nonce: parts[3] ?? '', expiresAt };
 }
 
 export function csrfToken(secret: string, nonce: string): string {

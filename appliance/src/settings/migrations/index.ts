@@ -2,11 +2,13 @@ import type { Database } from 'better-sqlite3';
 import type { Migration } from './types.js';
 import { migration001 } from './001-initial.js';
 import { migration002 } from './002-mix-table.js';
+import { migration003 } from './003-admin-secrets-out.js';
 
 export type { Migration } from './types.js';
+export { SECRETS_MOVED_OUT } from './003-admin-secrets-out.js';
 
 /** In order; `version` of entry i is i + 1. Append, never edit a released step. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
 
 export const LATEST_VERSION = MIGRATIONS.length;
 
