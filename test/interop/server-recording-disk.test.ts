@@ -3,7 +3,7 @@
 // server killed with SIGKILL mid-session. Needs root for the loop mounts; skipped otherwise.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessGroup, type ManagedProcess } from '../harness/processes.js';
@@ -170,7 +170,12 @@ describe('the recorder and the disk', { skip }, () => {
     try {
       const reserveMb = 10;
       disk.leaveFree((reserveMb + 2) * 1024 * 1024);
-      const server = await startRiffboxServer(g, { extraArgs: ['--recording', join(disk.dir, 'rec'), '--recording-reserve-mb', String(reserveMb)] });
+      // The admin's settings database, beside which the server answers the admin on its control socket.
+      const adminDir = g.path('admin');
+      mkdirSync(adminDir);
+      const server = await startRiffboxServer(g, {
+        extraArgs: ['--recording', join(disk.dir, 'rec'), '--recording-reserve-mb', String(reserveMb), '--db', join(adminDir, 'settings.db')],
+      });
       for (const name of ['Ann', 'Ben', 'Cat']) {
         const p = new ProbeClient({ serverPort: server.port, name, toneHz: 330 });
         probes.push(p);
@@ -188,9 +193,8 @@ describe('the recorder and the disk', { skip }, () => {
       assert.match(status.errorMessage, /reserve/);
       assert.ok(disk.freeBytes() >= (reserveMb - 1) * 1024 * 1024, `${disk.freeBytes()} bytes free`);
       // The Recordings page says why.
-      const admin = await startAdmin({ secretFile: server.secretFile });
+      const admin = await startAdmin({ dir: adminDir, secretFile: server.secretFile });
       g.onCleanup(() => admin.stop());
-      admin.store.update({ 'server.jsonrpcPort': server.rpcPort });
       const http = new AdminHttp(admin.base);
       await http.setup('rehearsal-2024', admin.claimCode());
       const pageText = (await http.get('/recordings')).text;
