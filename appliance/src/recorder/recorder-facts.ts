@@ -42,8 +42,8 @@ export const RECORDING_FILE_MODE = 0o660;
  * the disk (≈ 17 s for mono players) before it has to drop.
  */
 export const RING_MB_CHOICES = [4, 8, 16, 32, 64] as const;
-/** How often the writer takes what the tick put in the ring. */
-export const DRAIN_INTERVAL_MS = 40;
+/** How often the writer takes what the tick put in the ring: the ring holds seconds, and each wake-up costs. */
+export const DRAIN_INTERVAL_MS = 100;
 /** WAV and session headers are rewritten with the sizes so far, and synced, this often. */
 export const FIXUP_INTERVAL_MS = 2000;
 /** Free space is checked this often while recording. */
