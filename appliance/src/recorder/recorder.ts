@@ -3,7 +3,8 @@
 // each engine. Every change goes to the engine first (RECORDER_STATE to clients, the tick stops or starts
 // feeding the ring), then to the writer, which finishes the session the engine ended.
 import { EventEmitter } from 'node:events';
-import { accessSync, chmodSync, constants, mkdirSync, statSync, statfsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, statfsSync } from 'node:fs';
+import { setModeIfSupported } from '../fs/set-mode.js';
 import { resolve } from 'node:path';
 import { MessageChannel, Worker, type Transferable } from 'node:worker_threads';
 import { CTL, RingCounters, createRingBuffer } from './ring.js';
@@ -52,7 +53,7 @@ export function checkRecordingDir(dir: string): string {
   try {
     if (!statSync(abs, { throwIfNoEntry: false })) {
       mkdirSync(abs, { recursive: true, mode: RECORDING_DIR_MODE });
-      chmodSync(abs, RECORDING_DIR_MODE);
+      setModeIfSupported(abs, RECORDING_DIR_MODE);
     }
   } catch {
     return `'${abs}' does not exist but could not be created.`;
@@ -108,6 +109,18 @@ export class Recorder extends EventEmitter<{ log: [string] }> {
       worker.once('error', reject);
     });
     worker.on('error', (e) => this.emit('log', `recorder writer failed: ${e.stack ?? e.message}`));
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return;
+      // The writer died (a bug): recording stops with the reason, the audio goes on as before.
+      this.worker = null;
+      this.emit('log', `recorder writer stopped (exit code ${code})`);
+      void this.serial(async () => {
+        this.errorMessage = `the recorder's writer stopped (exit code ${code}); restart the server to record again`;
+        this.enabled = false;
+        this.disabled = true;
+        await this.push(false);
+      });
+    });
   }
 
   /** Waits for the writer thread and takes the folder (its error, if any, shows in the status). */

@@ -2,7 +2,8 @@
 // WAV per musician connection (a new one when someone reconnects or switches mono/stereo, as Jamulus does), the
 // .rpp and .lof at the end, and riffbox's notes (.riffbox-session.json) kept current so a session cut short can
 // be listed and repaired.
-import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { setModeIfSupported } from '../fs/set-mode.js';
 import { join } from 'node:path';
 import { RECORDING_DIR_MODE, RECORDING_FILE_MODE, SESSION_INFO_FILE } from './recorder-facts.js';
 import { sessionDirName, trackFileName, trackName } from './naming.js';
@@ -78,7 +79,7 @@ export class RecordingSession {
     this.dir = join(baseDir, this.name);
     io(() => {
       mkdirSync(this.dir, { mode: RECORDING_DIR_MODE });
-      chmodSync(this.dir, RECORDING_DIR_MODE);
+      setModeIfSupported(this.dir, RECORDING_DIR_MODE);
     });
   }
 

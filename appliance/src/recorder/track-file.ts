@@ -1,7 +1,8 @@
 // One musician's WAV file while it is written: samples gather in a buffer and go to disk in large writes at
 // known offsets; the header's sizes are rewritten and the file synced every few seconds, so what is on the card
 // after a power cut is a file that plays up to the last fix-up.
-import { chmodSync, closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { setModeIfSupported } from '../fs/set-mode.js';
 import { join } from 'node:path';
 import { RECORDING_FILE_MODE, TRACK_WRITE_BYTES, WAV_MAX_DATA_BYTES } from './recorder-facts.js';
 import { WAV_HEADER_BYTES, wavHeader, writeWavSizes, type BitDepth } from './wav.js';
@@ -40,7 +41,7 @@ export class TrackFile {
     // 'wx': a name taken since it was chosen is an error, never an overwrite.
     this.fd = io(() => openSync(this.path, 'wx', RECORDING_FILE_MODE));
     io(() => {
-      chmodSync(this.path, RECORDING_FILE_MODE);
+      setModeIfSupported(this.path, RECORDING_FILE_MODE);
       writeSync(this.fd, wavHeader(channels, bits), 0, WAV_HEADER_BYTES, 0);
     });
   }
