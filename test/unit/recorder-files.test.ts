@@ -55,6 +55,7 @@ function rec(session: number, tick: number, entries: [slot: number, epoch: numbe
     tick,
     frameSamples,
     entries: entries.map(([slot, epoch, channels, v]) => ({ slot, epoch, channels, data: new Int16Array(frameSamples * channels).fill(v), offset: 0, count: frameSamples * channels })),
+    count: entries.length,
   };
 }
 

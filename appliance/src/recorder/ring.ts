@@ -43,7 +43,9 @@ export interface RingRecord {
   session: number;
   tick: number;
   frameSamples: number;
+  /** entries[0, count) are this record's; the array itself is reused and may be longer. */
   entries: RingEntry[];
+  count: number;
 }
 
 export function createRingBuffer(dataBytes: number): SharedArrayBuffer {
@@ -154,8 +156,7 @@ export class RingWriter extends RingViews {
 /** The writer thread's side. The record it hands out is the same object each time, refilled: nothing is allocated per tick. */
 export class RingReader extends RingViews {
   private pendingEnd: number | null = null;
-  private readonly record: RingRecord = { session: 0, tick: 0, frameSamples: 0, entries: [] };
-  private readonly pool: RingEntry[] = [];
+  private readonly record: RingRecord = { session: 0, tick: 0, frameSamples: 0, entries: [], count: 0 };
 
   /** The oldest record, or null when the ring is empty. Call release() when done with it. */
   peek(): RingRecord | null {
@@ -173,20 +174,20 @@ export class RingReader extends RingViews {
       const n = word & 0xffff;
       const frameSamples = word >>> 16;
       const rec = this.record;
-      rec.entries.length = 0;
+      // The entry objects are kept and refilled (the array is never shortened, which would make V8 regrow it).
+      while (rec.entries.length < n) rec.entries.push({ slot: 0, epoch: 0, channels: 1, data: this.i16, offset: 0, count: 0 });
+      rec.count = n;
       let p = offset + HEADER_BYTES;
       for (let i = 0; i < n; i++) {
         const e = this.i32[p >> 2]!;
         const channels = ((e >> 8) & 0xff) as 1 | 2;
         const count = frameSamples * channels;
-        let entry = this.pool[i];
-        if (!entry) this.pool.push((entry = { slot: 0, epoch: 0, channels: 1, data: this.i16, offset: 0, count: 0 }));
+        const entry = rec.entries[i]!;
         entry.slot = e & 0xff;
         entry.epoch = (e >> 16) & 0x7fff;
         entry.channels = channels;
         entry.offset = (p + ENTRY_HEADER_BYTES) >> 1;
         entry.count = count;
-        rec.entries.push(entry);
         p += ENTRY_HEADER_BYTES + count * 2;
       }
       this.pendingEnd = (r + length) >>> 0;

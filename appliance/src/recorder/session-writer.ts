@@ -118,7 +118,7 @@ export class RecordingSession {
     const frame = rec.tick - this.firstTick;
     this.meta = meta;
     const entries = rec.entries;
-    for (let i = 0; i < entries.length; i++) {
+    for (let i = 0; i < rec.count; i++) {
       const e = entries[i]!;
       let t = this.open.get(e.slot);
       if (t && (t.epoch !== e.epoch || t.channels !== e.channels)) {
