@@ -195,6 +195,7 @@ function onControl(m: ToWriter): void {
       drain();
       if (session && (m.upTo === null || session.number <= m.upTo)) endSession(m.reason);
       if (m.upTo !== null) skipUpTo = Math.max(skipUpTo, m.upTo);
+      if (m.id !== undefined) post({ type: 'finished', id: m.id });
       return;
     case 'repair': {
       const r = io(() => repairSessions(m.dir, session?.dir ?? null));

@@ -14,6 +14,9 @@ import type { EndReason } from './session-writer.js';
 import type { BitDepth } from './wav.js';
 import type { FromWriter, SessionProgress, ToWriter } from './writer-protocol.js';
 
+/** How long a change of folder waits for the old session's files to be closed. */
+const FINISH_WAIT_MS = 10_000;
+
 export interface RecorderLimits {
   bits: BitDepth;
   reserveBytes: number;
@@ -88,6 +91,8 @@ export class Recorder extends EventEmitter<{ log: [string] }> {
   /** Server frame size, for turning dropped ticks into seconds. */
   frameSamples = 128;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly finishing = new Map<number, () => void>();
+  private nextFinishId = 1;
   private closed: (() => void) | null = null;
 
   /** The writer thread starts at once: engines may be handed their links before start() is awaited. */
@@ -188,13 +193,16 @@ export class Recorder extends EventEmitter<{ log: [string] }> {
     });
   }
 
-  /** jamulusserver/setRecordingDirectory ('' leaves the recorder not initialised). */
+  /**
+   * jamulusserver/setRecordingDirectory ('' leaves the recorder not initialised). The session in the old folder
+   * ends first, as Jamulus ends its recorder thread, and its files are closed before this resolves (so the old
+   * folder's stick can be unmounted right after), unless the disk takes longer than FINISH_WAIT_MS.
+   */
   setDirectory(dir: string): Promise<void> {
     return this.serial(async () => {
-      // The session in the old folder ends first, as Jamulus ends its recorder thread.
       if (this.enabled) {
         const ended = await this.engine?.setRecorder({ state: this.state, recording: false, newSession: false });
-        this.send({ type: 'finish', upTo: ended !== undefined && ended >= 0 ? ended : null, reason: 'directory' });
+        await this.finishAndWait(ended !== undefined && ended >= 0 ? ended : null, 'directory');
       }
       this.takeDirectory(dir);
       await this.push(false);
@@ -256,6 +264,21 @@ export class Recorder extends EventEmitter<{ log: [string] }> {
   }
 
   // ---- inside ----
+
+  private finishAndWait(upTo: number | null, reason: EndReason): Promise<void> {
+    const id = this.nextFinishId++;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.finishing.delete(id);
+        resolve();
+      }, FINISH_WAIT_MS);
+      this.finishing.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.send({ type: 'finish', upTo, reason, id });
+    });
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.queue.then(fn, fn);
@@ -331,6 +354,10 @@ export class Recorder extends EventEmitter<{ log: [string] }> {
         return;
       case 'closed':
         this.closed?.();
+        return;
+      case 'finished':
+        this.finishing.get(m.id)?.();
+        this.finishing.delete(m.id);
         return;
       case 'ready':
         return;

@@ -18,8 +18,8 @@ export type ToWriter =
   | { type: 'configure'; config: WriterConfig }
   /** A new engine's track port (the old engine has stopped). */
   | { type: 'attach'; port: MessagePort }
-  /** End the open session if its number is ≤ upTo (null: whatever is open), after taking every record. */
-  | { type: 'finish'; upTo: number | null; reason: EndReason }
+  /** End the open session if its number is ≤ upTo (null: whatever is open), after taking every record; `id` asks for a 'finished' reply. */
+  | { type: 'finish'; upTo: number | null; reason: EndReason; id?: number }
   /** Repair sessions a crash left unfinished in this folder. */
   | { type: 'repair'; dir: string }
   | { type: 'shutdown' };
@@ -42,4 +42,6 @@ export type FromWriter =
   /** The writer stopped recording by itself (free-space reserve, length limit, a failing disk). */
   | { type: 'stopped'; reason: 'reserve' | 'max-length' | 'error'; message: string }
   | { type: 'repaired'; dir: string; sessions: string[]; errors: string[] }
+  /** A 'finish' with an id is done: every file it closed is closed. */
+  | { type: 'finished'; id: number }
   | { type: 'closed' };
