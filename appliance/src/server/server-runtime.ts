@@ -155,7 +155,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     await this.registrar.stop();
     await this.host.stop();
     void this.recorder.bindEngine(null);
-    this.recorder.engineStopped();
+    // The writer takes what is left in the ring and finishes the session ("shutdown").
     await this.recorder.close();
   }
 
