@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'appliance/native/**', 'image/work/**', 'deploy/**', 'webadmin/public/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'appliance/native/**', 'image/work/**', 'deploy/**', 'var/**', 'webadmin/public/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

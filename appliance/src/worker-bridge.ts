@@ -1,11 +1,23 @@
-// The main thread's side of an engine worker (server or client): start it and wait for its ready line, send it
-// requests and match the answers by id, re-emit its events, and stop it. The worker side answers with the
-// messages below; what the requests mean is each engine's own business.
+// Both ends of an engine worker (the server's): the main thread's side starts it and waits for its ready line,
+// sends it requests and matches the answers by id, re-emits its events, and stops it; the worker's side
+// answers the requests between its loop's turns. An engine declares each method once, on its class, with its
+// doc comment; a list of their names (the engine's API) gives the host one promise-returning method each
+// (remoteEngine) and the worker the dispatch (serveRequests).
 import { EventEmitter } from 'node:events';
-import { Worker, type Transferable } from 'node:worker_threads';
+import { Worker, receiveMessageOnPort, type MessagePort, type Transferable } from 'node:worker_threads';
+
+/** An engine's methods as another thread calls them: the same arguments, the result as a promise. */
+type Remote<Api> = {
+  [K in keyof Api]: Api[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
+type Args<F> = F extends (...args: infer A) => unknown ? A : never;
+
+/** A request on the wire; `stop` ends the worker's loop. */
+type Request = { id: number; method: string; args?: unknown[] };
 
 export type WorkerToHost<Ev> =
-  | { type: 'ready'; port: number }
+  | { type: 'ready'; port: number; family?: 4 | 6 }
   | { type: 'failed'; code: string; message: string }
   | { type: 'result'; id: number; value?: unknown; error?: string }
   | { type: 'event'; payload: Ev };
@@ -23,12 +35,14 @@ export class EngineStartError extends Error {
 
 const STOP_GRACE_MS = 3000;
 
-export class WorkerBridge<Ev, Req extends { method: string; args: unknown[] }> extends EventEmitter<{ event: [Ev]; exit: [number] }> {
+class WorkerBridge<Ev, Api> extends EventEmitter<{ event: [Ev]; exit: [number] }> {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   /** The UDP port the engine bound (from its ready message). */
   port = 0;
+  /** 6 when its socket is dual-stack IPv6 (IPv4 peers too), 4 when IPv4 only. */
+  family: 4 | 6 = 4;
 
   /**
    * @param label names the engine in errors and logs ("server engine")
@@ -41,6 +55,7 @@ export class WorkerBridge<Ev, Req extends { method: string; args: unknown[] }> e
     super();
   }
 
+  /** `transferList`: what moves into the worker with workerData (a MessagePort) rather than being copied. */
   start(workerData: unknown, transferList: Transferable[] = []): Promise<number> {
     const worker = new Worker(this.script, { workerData, transferList });
     this.worker = worker;
@@ -49,6 +64,7 @@ export class WorkerBridge<Ev, Req extends { method: string; args: unknown[] }> e
         switch (m.type) {
           case 'ready':
             this.port = m.port;
+            this.family = m.family ?? 4;
             resolve(m.port);
             return;
           case 'failed':
@@ -84,7 +100,7 @@ export class WorkerBridge<Ev, Req extends { method: string; args: unknown[] }> e
     });
   }
 
-  request<M extends Req['method']>(method: M, ...args: Extract<Req, { method: M }>['args']): Promise<unknown> {
+  request<K extends keyof Api & string>(method: K, ...args: Args<Api[K]>): Promise<unknown> {
     const w = this.worker;
     if (!w) return Promise.reject(new Error(`${this.label} is not running`));
     const id = this.nextId++;
@@ -104,5 +120,49 @@ export class WorkerBridge<Ev, Req extends { method: string; args: unknown[] }> e
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
     await Promise.race([exited, timeout]);
     if (this.worker === w) await w.terminate();
+  }
+}
+
+/**
+ * A WorkerBridge class with one promise-returning method per name in `methods`, each forwarding its arguments
+ * to the engine method of that name in the worker.
+ */
+export function remoteEngine<Ev, Api>(
+  methods: readonly (keyof Api & string)[],
+): new (label: string, script: URL) => WorkerBridge<Ev, Api> & Remote<Api> {
+  class RemoteEngine extends WorkerBridge<Ev, Api> {
+    constructor(label: string, script: URL) {
+      super(label, script);
+      for (const m of methods) {
+        Object.defineProperty(this, m, { value: (...args: unknown[]) => this.request(m, ...(args as Args<Api[typeof m]>)) });
+      }
+    }
+  }
+  return RemoteEngine as new (label: string, script: URL) => WorkerBridge<Ev, Api> & Remote<Api>;
+}
+
+/**
+ * The worker's side: answers every request queued on `port` by calling the engine method of that name (only
+ * those in `methods`), posting the result or the error's message. Returns false once asked to stop, after
+ * `stop()` ran and its answer went out. Called by the engine's loop between turns, so nothing here waits.
+ */
+export function serveRequests<Ev, Api>(port: MessagePort, engine: Api, methods: ReadonlySet<string>, stop: () => void): boolean {
+  const post = (m: WorkerToHost<Ev>): void => port.postMessage(m);
+  for (;;) {
+    const got = receiveMessageOnPort(port) as { message: Request } | undefined;
+    if (!got) return true;
+    const req = got.message;
+    if (req.method === 'stop') {
+      stop();
+      post({ type: 'result', id: req.id, value: null });
+      return false;
+    }
+    try {
+      if (!methods.has(req.method)) throw new Error(`no engine method ${req.method}`);
+      const fn = (engine as Record<string, (...a: unknown[]) => unknown>)[req.method]!;
+      post({ type: 'result', id: req.id, value: fn.apply(engine, req.args ?? []) ?? null });
+    } catch (e) {
+      post({ type: 'result', id: req.id, error: (e as Error).message });
+    }
   }
 }

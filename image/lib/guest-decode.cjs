@@ -1,7 +1,8 @@
 // Runs on the booted image: for each Jamulus frame size (128 and 64 samples), encodes a 440 Hz
 // sine with the addon's Opus custom encoder (the coded sizes of Jamulus "normal" mono, with the
 // bitrate set as the client sets it), decodes it, and decodes a lost frame (packet-loss
-// concealment). Prints one line per size, with the time one encode plus decode took. These are
+// concealment). Prints one line per size, with the time one encode plus decode took and the SIMD
+// paths the addon's opus was built with (the NEON intrinsics on the arm64 image). These are
 // the calls that segfault with trixie's libopus 1.5.2 and that Debian 12's 1.3.1 aborts on; this
 // proves the shipped addon. Under QEMU the time proves only that it runs, not a Pi's speed.
 // RIFFBOX_ADDON points it at another build (e.g. the checkout's, to try it on the host).
@@ -27,5 +28,5 @@ for (const [frames, bytes] of [[128, 45], [64, 22]]) {
   }
   const us = Number(process.hrtime.bigint() - t0) / 1000 / FRAMES;
   const plc = dec.decode(null, 0, 0, out);
-  console.log(`DECODE frames=${frames} samples=${samples} rms=${Math.round(Math.sqrt(sum / (10 * frames)))} plc=${plc} us_per_frame=${us.toFixed(1)} opus=${addon.opusVersion()}`);
+  console.log(`DECODE frames=${frames} samples=${samples} rms=${Math.round(Math.sqrt(sum / (10 * frames)))} plc=${plc} us_per_frame=${us.toFixed(1)} opus=${addon.opusVersion()} simd=${addon.opusSimd()}`);
 }

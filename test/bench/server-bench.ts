@@ -174,7 +174,7 @@ async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames
   const secret = randomSecret();
   const secretFile = group.path('jsonrpc.secret');
   writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
-  const args = [RIFFBOX_CLI, 'server', '--port', String(port), '--max-clients', String(maxClients), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
+  const args = [RIFFBOX_CLI, 'server', '--no-port-mapping', '--port', String(port), '--max-clients', String(maxClients), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
   if (frames === 64) args.push('--fast-update');
   if (kind === 'riffbox-rec') args.push('--recording', group.path('recordings'), '--recording-reserve-mb', '100');
   const proc = group.spawn('riffbox-server', process.execPath, args);

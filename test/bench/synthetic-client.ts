@@ -19,7 +19,8 @@ import {
   type ReceivedMessage,
 } from '../../appliance/src/protocol/index.js';
 import { OpusCustomEncoder, codedBytesFor, type ChannelCount, type FrameSamples } from '../../appliance/src/audio/opus-codec.js';
-import { TickTimer, tickPeriodNs } from '../../appliance/src/audio/tick-timer.js';
+import { tickPeriodNs } from '../../appliance/src/audio/tick-period.js';
+import { TickPacer } from './tick-pacer.js';
 
 /** Frames in the pre-encoded loop: one full turn of the sequence counter, so packet k always carries seq k. */
 export const LOOP_FRAMES = 256;
@@ -315,12 +316,12 @@ export interface PoolStats {
   timerRealtime: boolean;
 }
 
-/** N synthetic clients of one format, paced together by one native tick timer. */
+/** N synthetic clients of one format, paced together by one tick pacer (tick-pacer.ts). */
 export class SyntheticClientPool {
   readonly clients: SyntheticClient[] = [];
   readonly frameSamples: FrameSamples;
   private readonly counters: PoolStats = { timerCallbacks: 0, lateCallbacks: 0, skippedFrames: 0, timerRealtime: false };
-  private timer: InstanceType<typeof TickTimer> | null = null;
+  private timer: TickPacer | null = null;
   private pollCounter = 0;
 
   private constructor(frameSamples: FrameSamples) {
@@ -404,7 +405,7 @@ export class SyntheticClientPool {
   }
 
   private startTimer(): void {
-    const t = new TickTimer(tickPeriodNs(this.frameSamples), (due) => this.onTimer(due));
+    const t = new TickPacer(tickPeriodNs(this.frameSamples), (due) => this.onTimer(due));
     t.start();
     this.timer = t;
   }

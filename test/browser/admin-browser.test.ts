@@ -10,10 +10,18 @@ import { ProcessGroup } from '../harness/processes.js';
 import { startJackd } from '../harness/jack.js';
 import { startJamulusClient } from '../harness/jamulus.js';
 import { startBox, CHROMIUM_ARGS, PHONE, SCREENSHOTS, type Box } from './rig.js';
+import { readClaimCode } from './admin-instance.js';
+import { openAdminStores } from '../../webadmin/src/security/open-stores.js';
+import { createApp } from '../../webadmin/src/app.js';
+import { listen, closeServer } from '../../webadmin/src/server.js';
+import { hashPassword } from '../../webadmin/src/security/password.js';
+import { newClaimCode } from '../../webadmin/src/security/claim-code.js';
 
 const HTML_NAME = '<b>x</b><i>y</i>';
 const PASSWORD = 'rehearsal-2024';
 const DDNS_TOKEN = 'f3b1c2d4-secret-duck-token';
+/** A name the browser resolves to the box, as a DNS-rebinding attacker's would. */
+const REBIND_NAME = 'rebind.example';
 
 const g = new ProcessGroup('admin-browser');
 let box: Box;
@@ -47,7 +55,7 @@ before(async () => {
   box = await startBox(g);
   const jack = await startJackd(g, { frames: 128 });
   await startJamulusClient(g, { server: `127.0.0.1:${box.serverPort}`, jack, name: HTML_NAME, jsonrpc: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${REBIND_NAME} 127.0.0.1`] });
   g.onCleanup(() => browser.close());
   ctx = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, locale: 'en-GB' });
   page = await ctx.newPage();
@@ -58,12 +66,18 @@ before(async () => {
 
 after(() => g.stopAll());
 
-test('first run sets the password, then login works', async () => {
+test('first run: the claim asks for the code from the card, then sets the password; login works', async () => {
   await page.goto(box.adminUrl + '/');
   assert.match(page.url(), /\/setup$/);
+  assert.match((await page.textContent('#claim-where')) ?? '', /riffbox\.txt/, 'the page says where the code is');
+  await page.fill('#code', 'AAAA-BBBB-CCCC');
   await page.fill('#password', PASSWORD);
   await page.fill('#confirm', PASSWORD);
-  await shot('setup');
+  await page.click('button[type=submit]');
+  assert.match((await page.textContent('.field.invalid .error')) ?? '', /not this box's claim code/);
+  await page.fill('#code', readClaimCode(box.root));
+  await page.fill('#password', PASSWORD);
+  await page.fill('#confirm', PASSWORD);
   await Promise.all([page.waitForURL(box.adminUrl + '/'), page.click('button[type=submit]')]);
   await page.click('footer button');
   await page.waitForURL(/\/login$/);
@@ -74,6 +88,45 @@ test('first run sets the password, then login works', async () => {
   await page.fill('#password', PASSWORD);
   await Promise.all([page.waitForURL(box.adminUrl + '/'), page.click('main button[type=submit]')]);
   assert.equal(await page.textContent('h1'), 'Status');
+});
+
+test('the first-run page as the box shows it: the card and the HDMI screen (screenshot)', async () => {
+  // The same app in the box's mode (it only renders here; no helper runs), with a code issued.
+  const dir = g.path('as-on-the-box');
+  mkdirSync(dir, { recursive: true });
+  const stores = openAdminStores(join(dir, 'settings.db'), join(dir, 'admin.db'));
+  stores.admin.issueClaimCode(await hashPassword(newClaimCode()));
+  const app = createApp({ store: stores.settings, admin: stores.admin, helper: { kind: 'system' }, secretFile: undefined });
+  const server = await listen(app.app, 0, '127.0.0.1');
+  g.onCleanup(async () => {
+    await closeServer(server);
+    app.close();
+    stores.close();
+  });
+  const addr = server.address();
+  const p = await ctx.newPage();
+  try {
+    await p.goto(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/setup`);
+    const where = (await p.textContent('#claim-where')) ?? '';
+    assert.match(where, /"bootfs"/);
+    assert.match(where, /riffbox\.txt/);
+    assert.match(where, /HDMI/);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await p.screenshot({ path: join(SCREENSHOTS, 'setup.png'), fullPage: true });
+  } finally {
+    await p.close();
+  }
+});
+
+test('the page under another name (a DNS-rebinding site) gets nothing', async () => {
+  const p = await ctx.newPage();
+  try {
+    const r = await p.goto(box.adminUrl.replace('127.0.0.1', REBIND_NAME) + '/setup');
+    assert.equal(r?.status(), 421);
+    assert.match((await p.textContent('body')) ?? '', /answers only under the box's own name or address/);
+  } finally {
+    await p.close();
+  }
 });
 
 test('an unauthenticated visitor is sent to login, and a POST without CSRF token is refused', async () => {

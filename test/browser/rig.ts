@@ -50,7 +50,7 @@ export async function startBox(g: ProcessGroup, opts: { client?: boolean; adminE
     store.close();
   }
   const common = ['--db', db, '--jsonrpc-secret-file', secretFile];
-  const server = g.spawn('riffbox-server', process.execPath, [CLI, 'server', ...common]);
+  const server = g.spawn('riffbox-server', process.execPath, [CLI, 'server', '--no-port-mapping', ...common]);
   await server.waitForLine(/riffbox server listening/, 20000);
   let client: ManagedProcess | null = null;
   if (opts.client !== false) {

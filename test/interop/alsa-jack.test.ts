@@ -182,7 +182,7 @@ pcm.${PCM} {
   test('the raw jack PCM is listed with its two channels each way', () => {
     const list = listAlsaDevices([RAW_PCM, 'riffbox_no_such_pcm']);
     const raw = list.find((d) => d.pcm === RAW_PCM);
-    assert.deepEqual(raw, { card: -1, id: RAW_PCM, name: RAW_PCM, pcm: RAW_PCM, captureChannels: 2, playbackChannels: 2 });
+    assert.deepEqual(raw, { card: -1, id: RAW_PCM, driver: '', name: RAW_PCM, pcm: RAW_PCM, captureChannels: 2, playbackChannels: 2 });
     const missing = list.find((d) => d.pcm === 'riffbox_no_such_pcm');
     assert.equal(missing?.captureChannels, 0);
     for (const card of list.filter((d) => d.card >= 0)) assert.match(card.pcm, /^hw:CARD=[^,]+,DEV=\d+$/);

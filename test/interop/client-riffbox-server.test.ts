@@ -33,7 +33,7 @@ describe('riffbox client with the riffbox server', () => {
   let server: RiffServer;
 
   async function startServer(): Promise<RiffServer> {
-    const args = [CLI, 'server', '--port', String(serverPort), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
+    const args = [CLI, 'server', '--no-port-mapping', '--port', String(serverPort), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
     const [cmd, cmdArgs] = realtimeAllowed() ? ['chrt', ['-f', '60', process.execPath, ...args]] : [process.execPath, args];
     const proc = group.spawn('riffbox-server', cmd, cmdArgs);
     await proc.waitForLine(/^riffbox server listening on udp\//, 10000, 'stdout');

@@ -41,7 +41,7 @@ describe('riffbox server command line', { timeout: 60_000 }, () => {
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '0.0.0.0', () => r()));
     try {
-      const r = runCli(['server', '--port', String(sock.address().port)]);
+      const r = runCli(['server', '--no-port-mapping', '--port', String(sock.address().port)]);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /already in use/);
     } finally {
@@ -54,7 +54,7 @@ describe('riffbox server command line', { timeout: 60_000 }, () => {
     const probe = new ProbeClient({ serverPort: 0, name: 'p' });
     try {
       const port = await freeUdpPort();
-      const p = g.spawn('server', process.execPath, [CLI, 'server', '--port', String(port)]);
+      const p = g.spawn('server', process.execPath, [CLI, 'server', '--no-port-mapping', '--port', String(port)]);
       await p.waitForLine(new RegExp(`^riffbox server listening on udp/${port}$`, 'm'), 10_000);
       const client = new ProbeClient({ serverPort: port, name: 'Leaver' });
       await client.start();
@@ -83,7 +83,7 @@ describe('riffbox server JSON-RPC (Jamulus-compatible)', { timeout: 90_000 }, ()
       const secret = randomSecret();
       const file = g.path('secret');
       writeFileSync(file, secret + '\n');
-      const p = g.spawn('server', process.execPath, [CLI, 'server', '--port', String(port), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', file]);
+      const p = g.spawn('server', process.execPath, [CLI, 'server', '--no-port-mapping', '--port', String(port), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', file]);
       await p.waitForLine(/listening/, 10_000);
       await assert.rejects(connect(rpcPort, 'x'.repeat(20), 3000), /JSON-RPC error 400: Authentication failed/);
       const { JsonRpcClient } = await import('../harness/jsonrpc-client.js');

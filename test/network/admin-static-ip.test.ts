@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessGroup } from '../harness/processes.js';
 import { CLI } from '../browser/rig.js';
+import { readClaimCode } from '../browser/admin-instance.js';
 
 const TAG = `riffbox-t-${process.pid}-adm`;
 const BOX_NS = `${TAG}-box`;
@@ -102,7 +103,7 @@ before(async () => {
   await admin.waitForLine(/listening on/, 20000);
   const base = `http://${OLD}:${PORT}`;
   const token = await csrfFor(base, '/setup');
-  const r = await phone('POST', base + '/setup', { _csrf: token, password: PASSWORD, confirm: PASSWORD, lang: 'en' });
+  const r = await phone('POST', base + '/setup', { _csrf: token, code: readClaimCode(g.path('root')), password: PASSWORD, confirm: PASSWORD, lang: 'en' });
   assert.equal(r.status, 303);
 });
 

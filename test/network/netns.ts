@@ -30,6 +30,29 @@ export const ADDR = Object.freeze({
   silentHost: '203.0.113.20',
   friendLan: '10.77.0.1',
   friend: '10.77.0.2',
+  /**
+   * A home router WAN address miniupnpd accepts: it refuses to map from reserved ranges, the
+   * documentation ones (203.0.113.0/24) included. It exists only inside the test's namespaces, on the
+   * same "Internet" bridge, reached through on-link routes.
+   */
+  mappableWan: '11.77.0.1',
+  /** A home router behind the provider's carrier-grade NAT (RFC 6598 shared space). */
+  cgnatWan: '100.64.77.1',
+});
+
+/**
+ * IPv6 (HomeNetworkOptions.ipv6): global unicast prefixes that exist only in the test's namespaces,
+ * routed without NAT; each router is its LAN's default router at fe80::1, as routers advertise.
+ */
+export const ADDR6 = Object.freeze({
+  box: '2a0c:77:1::2',
+  homeLan: '2a0c:77:1::1',
+  homeWan: '2a0c:77:ff::1',
+  friendWan: '2a0c:77:ff::2',
+  inet: '2a0c:77:ff::fe',
+  friendLan: '2a0c:77:2::1',
+  friend: '2a0c:77:2::2',
+  router: 'fe80::1',
 });
 
 export type Role = 'home' | 'hrouter' | 'inet' | 'frouter' | 'friend';
@@ -105,20 +128,30 @@ export interface HomeNetworkOptions {
    * the system resolver finds the directory by name without any DNS server.
    */
   hosts?: Partial<Record<Role, string>>;
+  /** The home router's WAN address (default ADDR.homeWan); another subnet than 203.0.113.0/24 is routed on-link. */
+  homeWan?: string;
+  /** IPv6 everywhere (ADDR6). The routers' firewalls drop unsolicited inbound IPv6 like IPv4. */
+  ipv6?: boolean;
+  /** DS-Lite style: the home router has no IPv4 upstream of its own (no IPv4 address on its WAN). */
+  noIPv4Upstream?: boolean;
 }
 
 export class HomeNetwork {
   readonly ns: Readonly<Record<Role, string>>;
   readonly udpTimeoutS: number;
+  /** The home router's public (WAN) address: what friends type. */
+  readonly homeWan: string;
   private destroyed = false;
 
-  private constructor(tag: string, udpTimeoutS: number) {
+  private constructor(tag: string, udpTimeoutS: number, homeWan: string, private readonly opts: HomeNetworkOptions) {
     this.ns = Object.freeze(Object.fromEntries(ROLES.map((r) => [r, `${NS_PREFIX}${process.pid}-${tag}-${r}`])) as Record<Role, string>);
     this.udpTimeoutS = udpTimeoutS;
+    this.homeWan = homeWan;
   }
 
   static async build(opts: HomeNetworkOptions = {}): Promise<HomeNetwork> {
-    const net = new HomeNetwork(randomBytes(3).toString('hex'), opts.udpTimeoutS ?? 30);
+    const homeWan = opts.noIPv4Upstream ? '' : opts.homeWan ?? ADDR.homeWan;
+    const net = new HomeNetwork(randomBytes(3).toString('hex'), opts.udpTimeoutS ?? 30, homeWan, opts);
     try {
       // No DNS server exists in this network: point the box's resolver at nothing so that unknown names
       // fail at once (ECONNREFUSED) instead of after the host resolver's time-outs.
@@ -179,11 +212,21 @@ export class HomeNetwork {
     await iface('home', 'eth0', `${ADDR.box}/24`);
     await this.ip('home', 'route', 'add', 'default', 'via', ADDR.homeLan);
     await iface('hrouter', 'lan0', `${ADDR.homeLan}/24`);
-    await iface('hrouter', 'wan0', `${ADDR.homeWan}/24`);
+    if (this.homeWan) await iface('hrouter', 'wan0', `${this.homeWan}/24`);
+    else await this.ip('hrouter', 'link', 'set', 'wan0', 'up');
     await iface('frouter', 'lan0', `${ADDR.friendLan}/24`);
     await iface('frouter', 'wan0', `${ADDR.friendWan}/24`);
     await iface('friend', 'eth0', `${ADDR.friend}/24`);
     await this.ip('friend', 'route', 'add', 'default', 'via', ADDR.friendLan);
+    if (this.homeWan && !this.homeWan.startsWith('203.0.113.')) {
+      // One Ethernet segment, two subnets: each side reaches the other on-link.
+      const homeNet = `${this.homeWan.split('.').slice(0, 3).join('.')}.0/24`;
+      await this.ip('hrouter', 'route', 'add', '203.0.113.0/24', 'dev', 'wan0', 'src', this.homeWan);
+      await this.ip('inet', 'route', 'add', homeNet, 'dev', 'br0');
+      await this.ip('frouter', 'route', 'add', homeNet, 'dev', 'wan0');
+    }
+
+    if (this.opts.ipv6) await this.setUpIPv6();
 
     for (const r of ['hrouter', 'frouter'] as const) {
       await this.exec(r, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
@@ -192,15 +235,42 @@ export class HomeNetwork {
     }
   }
 
+  private async setUpIPv6(): Promise<void> {
+    // nodad: the addresses are usable at once instead of after duplicate address detection.
+    const addr6 = (role: Role, dev: string, cidr: string): Promise<string> => this.ip(role, '-6', 'addr', 'add', cidr, 'dev', dev, 'nodad');
+    await addr6('home', 'eth0', `${ADDR6.box}/64`);
+    await addr6('hrouter', 'lan0', `${ADDR6.homeLan}/64`);
+    await addr6('hrouter', 'lan0', `${ADDR6.router}/64`);
+    await addr6('hrouter', 'wan0', `${ADDR6.homeWan}/64`);
+    await addr6('inet', 'br0', `${ADDR6.inet}/64`);
+    await addr6('frouter', 'wan0', `${ADDR6.friendWan}/64`);
+    await addr6('frouter', 'lan0', `${ADDR6.friendLan}/64`);
+    await addr6('frouter', 'lan0', `${ADDR6.router}/64`);
+    await addr6('friend', 'eth0', `${ADDR6.friend}/64`);
+    await this.ip('home', '-6', 'route', 'add', 'default', 'via', ADDR6.router, 'dev', 'eth0');
+    await this.ip('friend', '-6', 'route', 'add', 'default', 'via', ADDR6.router, 'dev', 'eth0');
+    await this.ip('hrouter', '-6', 'route', 'add', '2a0c:77:2::/64', 'via', ADDR6.friendWan);
+    await this.ip('frouter', '-6', 'route', 'add', '2a0c:77:1::/64', 'via', ADDR6.homeWan);
+    for (const r of ['hrouter', 'frouter'] as const) await this.exec(r, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
+  }
+
   async setUdpTimeout(router: 'hrouter' | 'frouter', seconds: number): Promise<void> {
     await this.exec(router, 'sysctl', ['-q', '-w', `net.netfilter.nf_conntrack_udp_timeout=${seconds}`, `net.netfilter.nf_conntrack_udp_timeout_stream=${seconds}`]);
   }
 
-  /** The home router's port forward (UDP only, as the Jamulus guide says): WAN port → box:port. */
-  async forward(port: number | null): Promise<void> {
+  /**
+   * The home router's port forward (UDP only, as the Jamulus guide says): WAN port → box:port. With
+   * `hairpin`, the router also loops its public address back to the LAN (NAT loopback), as many do.
+   */
+  async forward(port: number | null, opts: { hairpin?: boolean } = {}): Promise<void> {
     await this.exec('hrouter', 'nft', ['flush', 'chain', 'ip', 'nat', 'portfwd']);
+    await this.exec('hrouter', 'nft', ['flush', 'chain', 'ip', 'nat', 'loopback']);
+    await this.exec('hrouter', 'nft', ['flush', 'chain', 'ip', 'nat', 'hairpin']);
     if (port === null) return;
     await this.exec('hrouter', 'nft', ['add', 'rule', 'ip', 'nat', 'portfwd', 'udp', 'dport', String(port), 'dnat', 'to', `${ADDR.box}:${port}`]);
+    if (!opts.hairpin || !this.homeWan) return;
+    await this.exec('hrouter', 'nft', ['add', 'rule', 'ip', 'nat', 'loopback', 'ip', 'daddr', this.homeWan, 'udp', 'dport', String(port), 'dnat', 'to', `${ADDR.box}:${port}`]);
+    await this.exec('hrouter', 'nft', ['add', 'rule', 'ip', 'nat', 'hairpin', 'ip', 'saddr', `${ADDR.box.split('.').slice(0, 3).join('.')}.0/24`, 'ip', 'daddr', ADDR.box, 'udp', 'dport', String(port), 'masquerade']);
   }
 
   /** UDP conntrack entries of a router, one line each (the kernel's /proc/net/nf_conntrack format). */
@@ -208,9 +278,10 @@ export class HomeNetwork {
     return this.exec(router, 'cat', ['/proc/net/nf_conntrack']).then((t) => t.split('\n').filter((l) => / udp /.test(l)));
   }
 
-  /** Bound UDP ports of a namespace (read from its own /proc/net/udp). */
+  /** Bound UDP ports of a namespace (read from its own /proc/net/udp and udp6). */
   async udpPorts(role: Role): Promise<Set<number>> {
-    const text = await this.exec(role, 'cat', ['/proc/net/udp']);
+    // Both tables: a dual-stack socket (riffbox on "::", Jamulus -6) is listed in udp6 only.
+    const text = await this.exec(role, 'cat', ['/proc/net/udp', '/proc/net/udp6']);
     const ports = new Set<number>();
     for (const line of text.split('\n').slice(1)) {
       const local = line.trim().split(/\s+/)[1];
@@ -248,19 +319,36 @@ function routerRuleset(): string {
 table ip nat {
   chain portfwd {
   }
+  # NAT loopback (forward(port, { hairpin: true })): the public address from inside, back to the box.
+  chain loopback {
+  }
+  chain hairpin {
+  }
   chain prerouting {
     type nat hook prerouting priority dstnat; policy accept;
     iifname "wan0" jump portfwd
+    iifname "lan0" jump loopback
   }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     oifname "wan0" masquerade
+    oifname "lan0" jump hairpin
   }
 }
 table inet filter {
+  # The chains miniupnpd (test/network/miniupnpd.ts) fills; its packaged nft_init.sh would create them
+  # but sources a file Debian does not ship. Empty, they change nothing for a router without it.
+  chain miniupnpd {
+  }
+  chain prerouting_miniupnpd {
+  }
+  chain postrouting_miniupnpd {
+  }
   chain input {
     type filter hook input priority filter; policy accept;
     iifname "wan0" ct state established,related accept
+    # IPv6 needs neighbour discovery on every link.
+    iifname "wan0" meta l4proto ipv6-icmp accept
     iifname "wan0" drop
   }
   chain forward {
@@ -268,6 +356,15 @@ table inet filter {
     ct state established,related accept
     ct status dnat accept
     iifname "lan0" oifname "wan0" accept
+    jump miniupnpd
+  }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    jump prerouting_miniupnpd
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    jump postrouting_miniupnpd
   }
 }
 `;

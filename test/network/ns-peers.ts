@@ -28,7 +28,24 @@ function maybeRt(cmd: string, args: string[]): [string, string[]] {
  * socket, and a loopback TCP listener here forwards to it (the clients speak TCP only).
  */
 export async function nsRpc(group: ProcessGroup, net: HomeNetwork, role: Role, port: number, secret: string): Promise<JsonRpcClient> {
-  const sock = group.path(`rpc-${role}-${port}.sock`);
+  const local = await nsTcpBridge(group, net, role, port);
+  // The program may still be opening its port: retry the connection for a while.
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    try {
+      const client = await rpcConnect(local, secret, 3000);
+      group.onCleanup(() => client.close());
+      return client;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** A loopback TCP port here that reaches 127.0.0.1:port inside namespace `role` (JSON-RPC, the admin's HTTP). */
+export async function nsTcpBridge(group: ProcessGroup, net: HomeNetwork, role: Role, port: number): Promise<number> {
+  const sock = group.path(`tcp-${role}-${port}.sock`);
   const relay = group.spawn(`relay-${role}`, ...net.command(role, process.execPath, [script('ns-relay'), sock, String(port)]));
   await relay.waitForLine(/^relay /, 10000);
   const bridge: Server = createServer((c) => {
@@ -47,19 +64,7 @@ export async function nsRpc(group: ProcessGroup, net: HomeNetwork, role: Role, p
   await new Promise<void>((r) => bridge.listen(0, '127.0.0.1', () => r()));
   group.onCleanup(() => new Promise<void>((r) => bridge.close(() => r())));
   const addr = bridge.address();
-  const local = typeof addr === 'object' && addr ? addr.port : 0;
-  // The program may still be opening its port: retry the connection for a while.
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    try {
-      const client = await rpcConnect(local, secret, 3000);
-      group.onCleanup(() => client.close());
-      return client;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  return typeof addr === 'object' && addr ? addr.port : 0;
 }
 
 // ---- riffbox server in the home LAN ----
@@ -67,6 +72,7 @@ export async function nsRpc(group: ProcessGroup, net: HomeNetwork, role: Role, p
 export interface RiffboxServer {
   process: ManagedProcess;
   db: string;
+  secretFile: string;
   rpc: JsonRpcClient;
   stop(): Promise<void>;
 }
@@ -77,6 +83,8 @@ export interface RiffboxServerOptions {
   args?: string[];
   /** RIFFBOX_REGISTRATION_TIMINGS for the run. */
   timings?: string;
+  /** RIFFBOX_PORTMAP_TIMINGS for the run. */
+  mapperTimings?: string;
   jsonrpcPort?: number;
 }
 
@@ -87,19 +95,37 @@ export async function startRiffbox(group: ProcessGroup, net: HomeNetwork, o: Rif
   const rpcPort = o.jsonrpcPort ?? 22130;
   const args = [RIFFBOX_CLI, 'server', '--db', o.db, '--jsonrpc-secret-file', secretFile, '--jsonrpc-port', String(rpcPort), ...(o.args ?? [])];
   const proc = group.spawn('riffbox-server', ...net.command('home', process.execPath, args), {
-    env: { RIFFBOX_REGISTRATION_TIMINGS: o.timings },
+    env: { RIFFBOX_REGISTRATION_TIMINGS: o.timings, RIFFBOX_PORTMAP_TIMINGS: o.mapperTimings },
   });
   await proc.waitForLine(/riffbox server listening on udp\/\d+/, 15000);
   const rpc = await nsRpc(group, net, 'home', rpcPort, secret);
   return {
     process: proc,
     db: o.db,
+    secretFile,
     rpc,
     stop: async () => {
       rpc.close();
       await proc.stop();
     },
   };
+}
+
+// ---- the admin page in the home LAN ----
+
+export interface NsAdmin {
+  process: ManagedProcess;
+  /** http://127.0.0.1:PORT here, bridged to the admin inside the namespace. */
+  base: string;
+}
+
+/** The admin (checkout mode: its root helper writes under the test's directory) beside the server. */
+export async function startNsAdmin(group: ProcessGroup, net: HomeNetwork, server: RiffboxServer, port = 8080): Promise<NsAdmin> {
+  const args = [RIFFBOX_CLI, 'admin', '--db', server.db, '--jsonrpc-secret-file', server.secretFile, '--port', String(port), '--bind', '127.0.0.1'];
+  const proc = group.spawn('riffbox-admin', ...net.command('home', process.execPath, args), { env: { RIFFBOX_ROOT: group.path('root') } });
+  await proc.waitForLine(/riffbox admin listening on http:/, 20000);
+  const local = await nsTcpBridge(group, net, 'home', port);
+  return { process: proc, base: `http://127.0.0.1:${local}` };
 }
 
 // ---- the Jamulus directory on the "Internet" ----
@@ -179,6 +205,8 @@ export interface NsClientOptions {
   /** Jamulus JSON-RPC port inside the namespace. */
   rpcPort: number;
   timeoutMs?: number;
+  /** More Jamulus flags, e.g. ['-6'] to connect over IPv6. */
+  extraArgs?: string[];
 }
 
 function jamulusJackClients(ports: readonly string[]): Set<string> {
@@ -199,7 +227,7 @@ export async function startNsClient(group: ProcessGroup, net: HomeNetwork, o: Ns
   writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
   const before = jamulusJackClients(await listPorts(o.jack));
   const before_ports = await net.udpPorts(o.role);
-  const args = ['-n', '-j', '-i', iniPath, '-c', o.server, '-p', String(o.portBase), '--jsonrpcport', String(o.rpcPort), '--jsonrpcsecretfile', secretFile];
+  const args = ['-n', '-j', '-i', iniPath, '-c', o.server, '-p', String(o.portBase), '--jsonrpcport', String(o.rpcPort), '--jsonrpcsecretfile', secretFile, ...(o.extraArgs ?? [])];
   const proc = group.spawn(`jamulus-client-${o.role}`, ...net.command(o.role, ...maybeRt('/usr/bin/Jamulus', args)), { env: o.jack.env });
   const deadline = Date.now() + (o.timeoutMs ?? 15000);
   let jackClient: string | undefined;

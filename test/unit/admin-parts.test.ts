@@ -1,6 +1,6 @@
 // The admin's pure parts: ddclient.conf per provider (and what ddclient cannot read), ddclient's
-// cache, the NetworkManager keyfile, /etc/hosts, passwords, signed sessions and CSRF, the login
-// throttle, multipart parsing, French completeness.
+// cache, the NetworkManager keyfile, /etc/hosts, passwords, signed sessions and CSRF, the guessing
+// limits, claim codes, the Host check, multipart parsing, French completeness.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultSettings, type FlatSettings, type SettingsPatch } from '../../appliance/src/settings/index.js';
@@ -11,10 +11,12 @@ import { hashPassword, verifyPassword, passwordProblem } from '../../webadmin/sr
 import { issueSession, readSession, csrfToken, csrfValid } from '../../webadmin/src/security/session.js';
 import { AttemptGuard, sourceKey } from '../../webadmin/src/security/throttle.js';
 import { parseMultipart } from '../../webadmin/src/multipart.js';
+import { newClaimCode, normalizeClaimCode } from '../../webadmin/src/security/claim-code.js';
+import { HostCheck, hostOf } from '../../webadmin/src/security/host-check.js';
 import { EN } from '../../webadmin/src/i18n/en.js';
 import { FR } from '../../webadmin/src/i18n/fr.js';
 
-const PATHS = { cache: '/var/cache/ddclient/ddclient.cache', webv4: 'https://api.ipify.org/' };
+const PATHS = { cache: '/var/cache/ddclient/ddclient.cache', webv4: 'https://api.ipify.org/', ifv6: 'eth0' };
 const s = (patch: SettingsPatch): FlatSettings => ({ ...defaultSettings(), 'ddns.enabled': true, ...patch }) as FlatSettings;
 
 test('ddclient.conf for each provider', () => {
@@ -35,6 +37,15 @@ test('ddclient.conf for each provider', () => {
   const own = renderDdclientConf(s({ 'ddns.provider': 'duckdns', 'ddns.host': 'b.duckdns.org', 'ddns.token': 't', 'ddns.checkip': 'http://10.0.0.1:8080/ip' }), PATHS)!;
   assert.match(own, /^usev4=webv4\nwebv4=http:\/\/10\.0\.0\.1:8080\/ip$/m, "the owner's address lookup replaces the default");
   assert.throws(() => renderDdclientConf(s({ 'ddns.provider': 'noip', 'ddns.host': 'a.ddns.net', 'ddns.username': 'me#x', 'ddns.password': 'p' }), PATHS), DdclientConfigError);
+  assert.doesNotMatch(duck, /usev6/, 'IPv4 only by default');
+});
+
+test('ddclient.conf publishes the AAAA record from the box\'s own interface, with or without IPv4', () => {
+  const both = renderDdclientConf(s({ 'ddns.provider': 'duckdns', 'ddns.host': 'band.duckdns.org', 'ddns.token': 'tok', 'ddns.addresses': 'ipv4+ipv6' }), PATHS)!;
+  assert.match(both, /^usev4=webv4\nwebv4=https:\/\/api\.ipify\.org\/\nusev6=ifv6\nifv6=eth0$/m);
+  const v6 = renderDdclientConf(s({ 'ddns.provider': 'duckdns', 'ddns.host': 'band.duckdns.org', 'ddns.token': 'tok', 'ddns.addresses': 'ipv6' }), PATHS)!;
+  assert.match(v6, /^usev4=disabled\nusev6=ifv6\nifv6=eth0$/m);
+  assert.doesNotMatch(v6, /webv4/);
 });
 
 test('ddclient cache, 3.10 and 3.11 styles', () => {
@@ -141,6 +152,35 @@ test('throttling keys: IPv4 as is, IPv4-mapped unwrapped, IPv6 by its /64', () =
   assert.equal(sourceKey('2001:db8:1:2:bbbb:cccc:dddd:eeee'), '2001:db8:1:2::/64');
   assert.equal(sourceKey('::1'), '0:0:0:0::/64');
   assert.equal(sourceKey(undefined), 'unknown');
+});
+
+test('claim codes: 60 bits in an unambiguous alphabet, forgiving when typed back', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 200; i++) {
+    const c = newClaimCode();
+    assert.match(c, /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    seen.add(c);
+  }
+  assert.equal(seen.size, 200);
+  assert.equal(normalizeClaimCode(' 7kq2 m9xd-4rtb '), '7KQ2-M9XD-4RTB');
+  assert.equal(normalizeClaimCode('OIL0-0000-0000'), '0110-0000-0000', 'O, I and L read as the digits they look like');
+  for (const bad of ['', '7KQ2-M9XD', '7KQ2-M9XD-4RTBX', '7KQ2-M9XD-4RTU', 'x'.repeat(100)]) assert.equal(normalizeClaimCode(bad), null, bad);
+});
+
+test('Host header: the host part, without port, brackets or a final dot; malformed is null', () => {
+  assert.equal(hostOf('RiffBox.Local:8080'), 'riffbox.local');
+  assert.equal(hostOf('riffbox.local.'), 'riffbox.local');
+  assert.equal(hostOf('[::1]:80'), '::1');
+  assert.equal(hostOf('[fe80::1]'), 'fe80::1');
+  assert.equal(hostOf('192.168.1.20'), '192.168.1.20');
+  for (const bad of [undefined, '', 'a:b:c', '[::1', '[nothost]:80', 'host:port', 'evil.example:99999999', 'bad host', 'x@evil']) {
+    assert.equal(hostOf(bad), null, String(bad));
+  }
+  const check = new HostCheck({ configuredName: () => 'bandbox', publicName: () => 'band.duckdns.org', osName: () => 'raspberrypi', addresses: () => ['192.168.1.20', 'fd00::20'] });
+  for (const ok of ['bandbox', 'bandbox.local', 'raspberrypi.local', 'riffbox.local', 'band.duckdns.org', 'localhost', '127.0.0.1', '127.1.2.3', '::1', '192.168.1.20', 'fd00::20']) {
+    assert.equal(check.allows(ok), true, ok);
+  }
+  for (const no of ['evil.example', 'bandbox.evil.example', 'x.band.duckdns.org', '192.168.1.21', 'fd00::21', 'riffbox']) assert.equal(check.allows(no), false, no);
 });
 
 test('multipart: one file and a field', () => {

@@ -93,6 +93,8 @@ test('the admin unit: its own user and 0700 state, no privileges, nothing writab
 test("tmpfiles.d makes the helper's directories: its output readable by the admin's group only, its state root's", () => {
   const tmpfiles = readFileSync(join(overlay, 'etc/tmpfiles.d/riffbox.conf'), 'utf8');
   assert.match(tmpfiles, new RegExp(`^d ${HELPER_OUTPUT_DIR} 0750 root ${ADMIN_USER} -$`, 'm'));
+  // The boot unit opens the admin's store (as its user) before the admin's unit has made its StateDirectory.
+  assert.match(tmpfiles, new RegExp(`^d ${ADMIN_STATE_DIR} 0700 ${ADMIN_USER} riffbox -$`, 'm'));
   // Every /var directory the helper keeps a file in (declared as module constants).
   const applyDir = join(repo, 'webadmin', 'src', 'apply');
   const varDirs = new Set<string>();
@@ -130,7 +132,7 @@ function securityReport(path: string): string {
 
 const asRoot = process.getuid?.() === 0 ? false : 'needs root to run processes as other users';
 
-test("as the two users: the server's user cannot open the admin's store, and both write settings.db", { skip: asRoot }, () => {
+test("as the two users: the server's user cannot open the admin's store; both write settings.db; the admin reads the JSON-RPC secret", { skip: asRoot }, () => {
   // Unused ids stand for riffbox (server) and riffbox-admin, with the shared group riffbox.
   const SERVER = 64901;
   const ADMIN = 64902;
@@ -155,9 +157,11 @@ test("as the two users: the server's user cannot open the admin's store, and bot
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid, gid: SHARED, input, encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH } });
       return { status: r.status, out: `${r.stdout}${r.stderr}` };
     };
-    // The server starts first and creates settings.db, as riffbox-firstboot and the server do.
+    // The services' user creates settings.db and the JSON-RPC secret first, as riffbox-firstboot does.
     const first = node(SERVER, `process.umask(0o007); const { SettingsStore } = await import('${dist}/appliance/src/settings/index.js');
-      const s = SettingsStore.open('${settingsDb}'); s.update({ 'server.name': 'from server' }); s.close();`);
+      const { ensureSecretFile } = await import('${dist}/appliance/src/control/secret.js');
+      const s = SettingsStore.open('${settingsDb}'); s.update({ 'server.name': 'from server' }); s.close();
+      ensureSecretFile('${join(shared, 'jsonrpc.secret')}');`);
     assert.equal(first.status, 0, first.out);
     // The admin's store operation, as the root helper runs it at boot (admin-store-op.js as riffbox-admin).
     const op = spawnSync(process.execPath, [join(dist, 'webadmin/src/apply/admin-store-op.js')], {
@@ -166,6 +170,8 @@ test("as the two users: the server's user cannot open the admin's store, and bot
     });
     assert.equal(op.status, 0, op.stderr);
     assert.equal(JSON.parse(op.stdout).claimed, true);
+    const secret = node(ADMIN, `const { readSecretFile } = await import('${dist}/appliance/src/control/secret.js'); readSecretFile('${join(shared, 'jsonrpc.secret')}');`);
+    assert.equal(secret.status, 0, `the admin reads the JSON-RPC secret: ${secret.out}`);
     // The admin saves a DDNS password and a setting, as the page does.
     const save = node(ADMIN, `process.umask(0o007); const { openAdminStores } = await import('${dist}/webadmin/src/security/open-stores.js');
       const st = openAdminStores('${settingsDb}', '${adminDb}');

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseServerAddress, resolveServerHost, effectiveServerAddress } from '../../appliance/src/client/server-address.js';
 import { versionAtLeast, SEQUENCE_SINCE, PAN_SINCE } from '../../appliance/src/client/client-facts.js';
-import { clientFormat } from '../../appliance/src/client/client-audio.js';
+import { clientFormat } from '../../appliance/src/client/client-stream.js';
 import { CODEC } from '../../appliance/src/protocol/index.js';
 
 describe('server address', () => {

@@ -24,11 +24,11 @@ test('refuses a short secret or a missing file with a clear message', () => {
   assert.throws(() => readSecretFile(join(dir, 'missing')), (e: unknown) => e instanceof SecretFileError && /ENOENT$/.test(e.message));
 });
 
-test('createSecretFile writes 0600 atomically and leaves no temp file', () => {
+test('createSecretFile writes 0640 (owner and the admin\'s group) atomically and leaves no temp file', () => {
   const p = join(dir, 'created');
   const s = createSecretFile(p);
   assert.ok(s.length >= 32);
-  assert.equal(statSync(p).mode & 0o777, 0o600);
+  assert.equal(statSync(p).mode & 0o777, 0o640);
   assert.equal(readSecretFile(p), s);
   const again = createSecretFile(p);
   assert.notEqual(again, s);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JitterBuffer } from '../../appliance/src/audio/jitter-buffer.js';
-import { JitterAutoSize } from '../../appliance/src/audio/jitter-auto-size.js';
+import { JitterAutoSize, JitterBuffer } from '../../appliance/src/audio/jitter-buffer.js';
 
 const BYTES = 4;
 

@@ -473,7 +473,7 @@ test('wrong argument types and ranges throw TypeError with a clear message', () 
   const Ctor = NativeUdpSocket as unknown as new (...a: unknown[]) => unknown;
   assert.throws(() => new Ctor(), { name: 'TypeError', message: 'NativeUdpSocket: options must be an object' });
   assert.throws(() => new Ctor({ port: -1 }), { name: 'TypeError', message: 'NativeUdpSocket: options.port must be an integer in 0..65535' });
-  assert.throws(() => new Ctor({ port: 0, address: '::1' }), { name: 'TypeError', message: /options.address must be an IPv4 address/ });
+  assert.throws(() => new Ctor({ port: 0, address: 'localhost' }), { name: 'TypeError', message: /options.address must be an IPv4 or IPv6 address/ });
   assert.throws(() => new Ctor({ port: 0, maxBatch: 0 }), { name: 'TypeError', message: 'NativeUdpSocket: options.maxBatch must be an integer in 1..1024' });
   assert.throws(() => new Ctor({ port: 0, slotBytes: '2048' }), { name: 'TypeError', message: /options.slotBytes must be an integer/ });
 
@@ -590,4 +590,57 @@ test('terminating a worker that holds an open socket closes it', async () => {
   }
   const again = new NativeUdpSocket({ port, address: '127.0.0.1' });
   again.close();
+});
+
+test('dual-stack on "::": IPv4 peers as their uint32, IPv6 peers as stable ids, answered on the same socket', async () => {
+  const s = new NativeUdpSocket({ port: 0, address: '::' });
+  const v4 = await dgramSocket();
+  const v6 = dgram.createSocket('udp6');
+  await new Promise<void>((r) => v6.bind(0, '::1', () => r()));
+  try {
+    assert.equal(s.family, 6);
+    await sendDgram(v4, patterned(1, 20), s.port);
+    await new Promise<void>((r, j) => v6.send(patterned(2, 30), s.port, '::1', (e) => (e ? j(e) : r())));
+    const seen = new Map<number, { addr: number; port: number }>();
+    const deadline = Date.now() + 2000;
+    while (seen.size < 2 && Date.now() < deadline) {
+      s.waitReadable(100);
+      const n = s.receive();
+      for (let k = 0; k < n; k++) seen.set(s.recvLengths[k]!, { addr: s.recvAddrs[k]!, port: s.recvPorts[k]! });
+    }
+    assert.deepEqual(seen.get(20), { addr: LOOPBACK, port: v4.address().port }, 'an IPv4 peer keeps its address');
+    const id = seen.get(30)!.addr;
+    assert.ok(id >= 1 && id <= 4096, `an IPv6 peer gets an id in 0.0.0.0/8: ${id}`);
+    assert.equal(seen.get(30)!.port, v6.address().port);
+    assert.equal(s.peerAddress(id), '::1');
+    assert.equal(s.peerAddress(LOOPBACK), '127.0.0.1');
+    assert.equal(s.peerId('::1'), id, 'the same address, the same id');
+    assert.equal(s.peerId('127.0.0.1'), LOOPBACK);
+    assert.equal(s.peerId('::ffff:127.0.0.1'), LOOPBACK, 'IPv4-mapped is IPv4');
+    assert.equal(s.peerAddress(4000), null, 'an id never given');
+    const got4 = new Promise<Buffer>((r) => v4.once('message', r));
+    const got6 = new Promise<Buffer>((r) => v6.once('message', r));
+    assert.ok(s.queue(patterned(3, 11), 0, 11, LOOPBACK, v4.address().port));
+    assert.ok(s.queue(patterned(4, 12), 0, 12, id, v6.address().port));
+    assert.ok(s.queue(patterned(5, 13), 0, 13, 4000, 9), 'queued; flush finds the id unknown');
+    assert.equal(s.flush(), 2, 'the unknown id is skipped and counted');
+    assert.equal((await within(got4, 2000) as Buffer).length, 11);
+    assert.equal((await within(got6, 2000) as Buffer).length, 12);
+    assert.ok(s.stats().sendErrors >= 1);
+  } finally {
+    s.close();
+    await closeDgram(v4);
+    await new Promise<void>((r) => v6.close(() => r()));
+  }
+});
+
+test('an IPv4 socket refuses IPv6 peers with a clear error', () => {
+  const s = new NativeUdpSocket({ port: 0, address: '127.0.0.1' });
+  try {
+    assert.equal(s.family, 4);
+    assert.throws(() => s.peerId('::1'), { name: 'TypeError', message: /needs a socket bound to an IPv6 address/ });
+    assert.throws(() => s.peerId('nonsense'), { name: 'TypeError' });
+  } finally {
+    s.close();
+  }
 });

@@ -27,6 +27,10 @@ test("names as Jamulus's recorder makes them", () => {
   assert.equal(foldChars('€ße'), '_Se');
   assert.equal(hiddenAddress('203.0.113.77', 22134), '203.0.113.x:22134');
   assert.equal(hiddenAddress('127.0.0.1', 5), '127.0.0.1:5');
+  assert.equal(hiddenAddress('2001:db8::7', 22134), '[2001:db8::x]:22134');
+  assert.equal(hiddenAddress('::1', 9), '[::1]:9');
+  assert.equal(hiddenAddress('::ffff:203.0.113.7', 9), '::ffff:203.0.113.x:9');
+  assert.equal(trackName('Bo', '2001:db8::7', 22134), 'Bo__-_2001_db8__x__22134');
   assert.equal(trackName('Al', '192.168.1.20', 50000), 'Al__-192_168_1_x_50000');
   assert.equal(trackName('', '127.0.0.1', 1), '____-127_0_0_1_1');
   assert.equal(sessionDirName(new Date(Date.UTC(2026, 2, 1, 19, 45, 2, 7))), 'Jam-20260301-194502007');

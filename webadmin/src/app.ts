@@ -83,7 +83,14 @@ export function createApp(o: AdminAppOptions): AdminApp {
 
   // Before anything else, static files included: a request that does not name the box is a
   // DNS-rebinding page or a misdirected one, and gets nothing from it.
-  app.use(new HostCheck({ configuredName: () => o.store.getFlat()['system.hostname'], ...o.hostCheck }).middleware());
+  app.use(new HostCheck({
+    configuredName: () => o.store.getFlat()['system.hostname'],
+    publicName: () => {
+      const s = o.store.getFlat();
+      return s['ddns.enabled'] ? s['ddns.host'] : '';
+    },
+    ...o.hostCheck,
+  }).middleware());
   app.use(securityHeaders);
   app.get('/static/htmx.min.js', (req, res) => {
     res.vary('Accept-Encoding');
@@ -114,6 +121,7 @@ export function createApp(o: AdminAppOptions): AdminApp {
   const status = statusRoutes(deps);
   app.get('/', h(status.page));
   app.get('/status/live', h(status.live));
+  app.get('/status/reach', h(status.reach));
 
   const srv = serverRoutes(deps);
   app.get('/server', h(srv.show));
@@ -124,6 +132,7 @@ export function createApp(o: AdminAppOptions): AdminApp {
   app.post('/network', h(net.save));
   app.post('/network/confirm', h(net.confirm));
   app.post('/network/revert', h(net.revert));
+  app.post('/network/portmap', h(net.savePortMapping));
 
   const ddns = ddnsRoutes(deps);
   app.get('/ddns', h(ddns.show));

@@ -11,7 +11,9 @@ import type { SettingsStore } from '../../appliance/src/settings/store.js';
 import { resolveSecretFile } from '../../appliance/src/service-paths.js';
 import { createApp } from './app.js';
 import { listen, closeServer } from './server.js';
-import { Helper, type HelperMode } from './helper.js';
+import type { HelperMode } from './helper.js';
+import { contextFromEnv } from './apply/context.js';
+import { bootConfig } from './apply/boot-config.js';
 import { openAdminStores, type AdminStores } from './security/open-stores.js';
 import { ADMIN_DB, underRoot } from './box-paths.js';
 
@@ -35,8 +37,14 @@ export function adminDbFor(mode: HelperMode): string {
  */
 export async function checkoutBootConfig(mode: HelperMode): Promise<void> {
   if (mode.kind !== 'checkout') return;
-  const r = await new Helper(mode).runCheckout('boot-config', 60000);
-  for (const line of r.output.split('\n').filter(Boolean)) console.log(`riffbox admin: ${line}`);
+  // The helper's own code, in this process: from a checkout it runs as this user anyway, and a
+  // start should not wait for three more node processes on a busy machine.
+  const ctx = contextFromEnv({ RIFFBOX_ROOT: mode.root, RIFFBOX_DB: mode.db });
+  try {
+    await bootConfig(ctx, (line) => console.log(`riffbox admin: ${line}`));
+  } catch (e) {
+    console.error(`riffbox admin: riffbox.txt: ${(e as Error).message}`);
+  }
 }
 
 export async function runAdmin(argv: readonly string[]): Promise<number> {

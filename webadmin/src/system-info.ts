@@ -2,6 +2,7 @@
 // privileges needed), CPU load from /proc/stat, SoC temperature from sysfs, uptime.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { addressKind } from '../../appliance/src/reach/local-addresses.js';
 
 export interface NetworkInfo {
   readonly iface: string | null;
@@ -11,6 +12,8 @@ export interface NetworkInfo {
   readonly gateway: string | null;
   /** `dhcp` when the kernel marks the address dynamic (NetworkManager, dhclient, networkd all do). */
   readonly method: 'dhcp' | 'static' | 'unknown';
+  /** The global IPv6 address friends can use (a stable one before a privacy address), or null. */
+  readonly ipv6: string | null;
 }
 
 function execJson(cmd: string, args: readonly string[]): Promise<unknown> {
@@ -27,7 +30,7 @@ function execJson(cmd: string, args: readonly string[]): Promise<unknown> {
 }
 
 interface IpRoute { dst?: string; gateway?: string; dev?: string; metric?: number }
-interface IpAddrInfo { family?: string; local?: string; prefixlen?: number; dynamic?: boolean; scope?: string }
+interface IpAddrInfo { family?: string; local?: string; prefixlen?: number; dynamic?: boolean; scope?: string; temporary?: boolean; deprecated?: boolean; tentative?: boolean }
 interface IpLink { ifname?: string; address?: string; link_type?: string; operstate?: string; addr_info?: IpAddrInfo[] }
 
 export async function readNetworkInfo(): Promise<NetworkInfo> {
@@ -39,6 +42,10 @@ export async function readNetworkInfo(): Promise<NetworkInfo> {
   const candidates = (links ?? []).filter((l) => l.link_type !== 'loopback');
   const link = candidates.find((l) => l.ifname === def?.dev) ?? candidates.find((l) => (l.addr_info ?? []).some((a) => a.family === 'inet'));
   const inet = (link?.addr_info ?? []).find((a) => a.family === 'inet' && a.scope !== 'host');
+  const global6 = candidates
+    .flatMap((l) => l.addr_info ?? [])
+    .filter((a) => a.family === 'inet6' && a.scope === 'global' && !a.deprecated && !a.tentative && a.local && addressKind(a.local) === 'public')
+    .sort((a, b) => Number(a.temporary === true) - Number(b.temporary === true));
   return {
     iface: link?.ifname ?? null,
     mac: link?.address ?? null,
@@ -46,6 +53,7 @@ export async function readNetworkInfo(): Promise<NetworkInfo> {
     prefix: inet?.prefixlen ?? null,
     gateway: def?.gateway ?? null,
     method: inet ? (inet.dynamic ? 'dhcp' : 'static') : 'unknown',
+    ipv6: global6[0]?.local ?? null,
   };
 }
 

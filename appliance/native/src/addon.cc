@@ -1,6 +1,6 @@
 // riffbox_native: the parts of riffbox that must not stall on the JS event loop: the Opus
-// custom codec, the frame tick thread, ALSA duplex audio, and the UDP socket and monotonic clock
-// of the server engine's own loop.
+// custom codec and the jitter buffer both engines share, ALSA duplex audio, the client's whole
+// per-period path, and the UDP socket and monotonic clock of the server engine's own loop.
 // Context-aware (N-API): every class keeps its state per instance, so the addon loads in any
 // number of worker threads.
 #include <alsa/asoundlib.h>
@@ -11,11 +11,14 @@
 
 #include "alsa_devices.h"
 #include "alsa_duplex.h"
+#include "channel_map.h"
+#include "client_stream.h"
+#include "jitter_wraps.h"
+#include "opus_codec.h"
 #include "clock.h"
 #include "opus_decoder.h"
 #include "opus_encoder.h"
 #include "rt_thread.h"
-#include "tick_timer.h"
 #include "udp_socket.h"
 
 namespace {
@@ -23,6 +26,8 @@ namespace {
 Napi::Value OpusVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), opus_get_version_string());
 }
+
+Napi::Value OpusSimd(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), riffbox::opusSimdDescription()); }
 
 // Puts the calling thread (a worker's JS thread running an audio engine) under SCHED_FIFO, so a
 // busy machine cannot starve the tick for 100+ ms; returns false where that is not permitted.
@@ -66,7 +71,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   riffbox::clockOriginNs();  // fix the origin when the addon first loads, not at first use
   exports.Set("OpusCustomEncoder", riffbox::OpusEncoderWrap::Define(env));
   exports.Set("OpusCustomDecoder", riffbox::OpusDecoderWrap::Define(env));
-  exports.Set("TickTimer", riffbox::TickTimer::Define(env));
+  exports.Set("JitterBuffer", riffbox::JitterBufferWrap::Define(env));
+  exports.Set("JitterAutoSize", riffbox::JitterAutoSizeWrap::Define(env));
+  exports.Set("StreamReceiver", riffbox::StreamReceiverWrap::Define(env));
+  exports.Set("jitter", riffbox::jitterConstants(env));
+  exports.Set("ClientStream", riffbox::ClientStream::Define(env));
+  exports.Set("mapCapture", Napi::Function::New<riffbox::MapCaptureJs>(env, "mapCapture"));
+  exports.Set("mapPlayback", Napi::Function::New<riffbox::MapPlaybackJs>(env, "mapPlayback"));
   exports.Set("AlsaDuplex", riffbox::AlsaDuplex::Define(env));
   exports.Set("listAlsaDevices", Napi::Function::New<riffbox::ListAlsaDevices>(env, "listAlsaDevices"));
   exports.Set("setThreadRealtime", Napi::Function::New<SetThreadRealtime>(env, "setThreadRealtime"));
@@ -75,6 +86,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("monotonicNowNs", Napi::Function::New<riffbox::MonotonicNowNs>(env, "monotonicNowNs"));
   exports.Set("monotonicOriginNs", Napi::Function::New<riffbox::MonotonicOriginNs>(env, "monotonicOriginNs"));
   exports.Set("opusVersion", Napi::Function::New<OpusVersion>(env, "opusVersion"));
+  exports.Set("opusSimd", Napi::Function::New<OpusSimd>(env, "opusSimd"));
   return exports;
 }
 

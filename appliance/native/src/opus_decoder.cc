@@ -3,7 +3,6 @@
 #include <string>
 
 #include "args.h"
-#include "opus_modes.h"
 
 namespace riffbox {
 
@@ -19,60 +18,51 @@ Napi::Function OpusDecoderWrap::Define(Napi::Env env) {
 
 OpusDecoderWrap::OpusDecoderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OpusDecoderWrap>(info) {
   Napi::Env env = info.Env();
-  int64_t frameSamples = integerArg(info, 0, "OpusCustomDecoder", "frameSamples");
-  int64_t channels = integerArg(info, 1, "OpusCustomDecoder", "channels");
+  const int64_t frameSamples = integerArg(info, 0, "OpusCustomDecoder", "frameSamples");
+  const int64_t channels = integerArg(info, 1, "OpusCustomDecoder", "channels");
   if (frameSamples != 64 && frameSamples != 128) throwType(env, "OpusCustomDecoder: frameSamples must be 64 or 128");
   if (channels != 1 && channels != 2) throwType(env, "OpusCustomDecoder: channels must be 1 or 2");
-  frameSamples_ = static_cast<int>(frameSamples);
-  channels_ = static_cast<int>(channels);
-  int error = OPUS_OK;
-  OpusCustomMode* mode = sharedOpusMode(frameSamples_, &error);
-  if (mode == nullptr) throw Napi::Error::New(env, std::string("opus_custom_mode_create: ") + opus_strerror(error));
-  decoder_.reset(opus_custom_decoder_create(mode, channels_, &error));
-  if (decoder_ == nullptr || error != OPUS_OK) {
-    throw Napi::Error::New(env, std::string("opus_custom_decoder_create: ") + opus_strerror(error));
-  }
+  std::string error;
+  decoder_ = CustomDecoder::Create(static_cast<int>(frameSamples), static_cast<int>(channels), &error);
+  if (!decoder_) throw Napi::Error::New(env, error);
 }
 
 Napi::Value OpusDecoderWrap::Decode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TypedView out = typedArrayArg(info, 3, napi_int16_array, "decode", "out", "an Int16Array");
-  size_t needed = static_cast<size_t>(frameSamples_) * channels_;
+  const size_t needed = static_cast<size_t>(decoder_->frameSamples()) * decoder_->channels();
   if (out.length < needed) {
     throwType(env, "decode: out must hold frameSamples*channels = " + std::to_string(needed) + " samples");
   }
-  const unsigned char* data = nullptr;
+  const uint8_t* data = nullptr;
   int length = 0;
   Napi::Value packet = info[0];
   if (!packet.IsNull() && !packet.IsUndefined()) {
     TypedView in = typedArrayArg(info, 0, napi_uint8_array, "decode", "packet", "a Uint8Array or null");
-    int64_t offset = integerArg(info, 1, "decode", "offset");
-    int64_t len = integerArg(info, 2, "decode", "length");
+    const int64_t offset = integerArg(info, 1, "decode", "offset");
+    const int64_t len = integerArg(info, 2, "decode", "length");
     if (offset < 0 || len < 0 || static_cast<uint64_t>(offset) + static_cast<uint64_t>(len) > in.length) {
       throwType(env, "decode: offset " + std::to_string(offset) + " + length " + std::to_string(len) +
                          " exceeds the packet's " + std::to_string(in.length) + " bytes");
     }
-    // Longer than any CELT frame: hand opus the bad length so it answers OPUS_BAD_ARG
-    // rather than truncating the count into int.
+    // Longer than any CELT frame: hand opus the bad length so it answers OPUS_BAD_ARG rather than
+    // truncating the count into int.
     length = len > 0x7fffffff ? 0x7fffffff : static_cast<int>(len);
-    data = static_cast<const unsigned char*>(in.data) + offset;
-    // An empty packet means "lost": take the PLC path explicitly.
-    if (length == 0) data = nullptr;
+    data = static_cast<const uint8_t*>(in.data) + offset;
   }
-  int decoded = opus_custom_decode(decoder_.get(), data, length, static_cast<opus_int16*>(out.data), frameSamples_);
-  return Napi::Number::New(env, decoded);
+  return Napi::Number::New(env, decoder_->decode(data, length, static_cast<int16_t*>(out.data)));
 }
 
 void OpusDecoderWrap::Reset(const Napi::CallbackInfo& info) {
-  int rc = opus_custom_decoder_ctl(decoder_.get(), OPUS_RESET_STATE);
+  const int rc = decoder_->reset();
   if (rc != OPUS_OK) throw Napi::Error::New(info.Env(), std::string("OPUS_RESET_STATE: ") + opus_strerror(rc));
 }
 
 Napi::Value OpusDecoderWrap::FrameSamples(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), frameSamples_);
+  return Napi::Number::New(info.Env(), decoder_->frameSamples());
 }
 Napi::Value OpusDecoderWrap::Channels(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), channels_);
+  return Napi::Number::New(info.Env(), decoder_->channels());
 }
 
 }  // namespace riffbox

@@ -1,11 +1,12 @@
-// OpusCustomDecoder exposed to JS. decode() is on the receive path, so hostile bytes come back
-// as a negative opus error code, never an exception; only programming errors (wrong argument
-// types or sizes) throw TypeError.
+// OpusCustomDecoder exposed to JS (opus_codec.h). decode() is on the receive path, so hostile bytes come
+// back as a negative opus error code, never an exception; only programming errors (wrong argument types or
+// sizes) throw TypeError.
 #pragma once
 #include <napi.h>
-#include <opus_custom.h>
 
 #include <memory>
+
+#include "opus_codec.h"
 
 namespace riffbox {
 
@@ -20,9 +21,7 @@ class OpusDecoderWrap : public Napi::ObjectWrap<OpusDecoderWrap> {
   Napi::Value FrameSamples(const Napi::CallbackInfo& info);
   Napi::Value Channels(const Napi::CallbackInfo& info);
 
-  std::unique_ptr<OpusCustomDecoder, void (*)(OpusCustomDecoder*)> decoder_{nullptr, opus_custom_decoder_destroy};
-  int frameSamples_ = 0;
-  int channels_ = 0;
+  std::unique_ptr<CustomDecoder> decoder_;
 };
 
 }  // namespace riffbox

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/timerfd.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include "args.h"
 #include "clock.h"
 #include "rt_thread.h"
+#include "udp_open.h"
 
 namespace riffbox {
 
@@ -28,20 +30,6 @@ constexpr int kMaxSocketBuffer = 64 << 20;
 // cannot interrupt a thread blocked in the kernel.
 constexpr double kMaxWaitMs = 3600e3;
 constexpr double kMaxSleepAheadNs = 3600e9;
-// DSCP CS4 (the TOS byte 128), what Jamulus sets on its audio socket.
-constexpr int kTos = 128;
-
-std::string errnoName(int err) {
-  const char* name = strerrorname_np(err);
-  return name != nullptr ? std::string(name) : "errno " + std::to_string(err);
-}
-
-std::string ipv4String(uint32_t hostOrder) {
-  in_addr a{};
-  a.s_addr = htonl(hostOrder);
-  char buf[INET_ADDRSTRLEN];
-  return inet_ntop(AF_INET, &a, buf, sizeof buf) != nullptr ? std::string(buf) : std::string("?");
-}
 
 size_t alignUp(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
@@ -124,6 +112,8 @@ Napi::Function UdpSocket::Define(Napi::Env env) {
                          InstanceAccessor<&UdpSocket::Queued>("queued"),
                          InstanceAccessor<&UdpSocket::Closed>("closed"),
                          InstanceAccessor<&UdpSocket::Fd>("fd"),
+                         InstanceMethod<&UdpSocket::PeerId>("peerId"),
+                         InstanceMethod<&UdpSocket::PeerAddress>("peerAddress"),
                      });
 }
 
@@ -140,10 +130,15 @@ void UdpSocket::ParseOptions(const Napi::CallbackInfo& info) {
   Napi::Value address = opts.Get("address");
   if (!address.IsUndefined()) {
     in_addr a{};
-    if (!address.IsString() || inet_pton(AF_INET, address.As<Napi::String>().Utf8Value().c_str(), &a) != 1) {
-      throwType(env, std::string(kWhere) + ": options.address must be an IPv4 address in dotted form (IPv6 is not supported)");
+    const std::string text = address.IsString() ? address.As<Napi::String>().Utf8Value() : std::string();
+    if (inet_pton(AF_INET, text.c_str(), &a) == 1) {
+      bindAddr_ = ntohl(a.s_addr);
+    } else if (inet_pton(AF_INET6, text.c_str(), &bindAddr6_) == 1) {
+      family_ = AF_INET6;
+    } else {
+      throwType(env, std::string(kWhere) + ": options.address must be an IPv4 or IPv6 address (\"::\" for dual-stack)");
     }
-    bindAddr_ = ntohl(a.s_addr);
+    bindText_ = text;
   }
   recvBufferBytes_ = static_cast<int>(optionalSize(opts, "recvBufferBytes", 0, 1024, kMaxSocketBuffer));
   sendBufferBytes_ = static_cast<int>(optionalSize(opts, "sendBufferBytes", 0, 1024, kMaxSocketBuffer));
@@ -170,6 +165,7 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
         Napi::PropertyDescriptor::Value("recvBufferBytes", Napi::Number::New(env, actualRecvBuffer_), napi_enumerable),
         Napi::PropertyDescriptor::Value("sendBufferBytes", Napi::Number::New(env, actualSendBuffer_), napi_enumerable),
         Napi::PropertyDescriptor::Value("dscp", Napi::Boolean::New(env, dscp_), napi_enumerable),
+        Napi::PropertyDescriptor::Value("family", Napi::Number::New(env, family_ == AF_INET6 ? 6 : 4), napi_enumerable),
     });
     SetupRecv();
     SetupSend();
@@ -185,47 +181,25 @@ UdpSocket::UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocke
 }
 
 void UdpSocket::OpenAndBind(Napi::Env env) {
+  const std::string where = (family_ == AF_INET6 ? "[" + bindText_ + "]" : bindText_) + ":" + std::to_string(requestedPort_);
+  const UdpOpenResult r = openUdpSocket(family_ == AF_INET6 ? PeerAddress::Ipv6(bindAddr6_, requestedPort_) : PeerAddress::Ipv4(bindAddr_, requestedPort_),
+                                        recvBufferBytes_, sendBufferBytes_);
   auto fail = [&](const char* syscall, int err, const std::string& detail) {
     CloseFds();
     Napi::Error e = Napi::Error::New(env, std::string(kWhere) + ": " + syscall + " " + detail + ": " + errnoName(err) +
                                               " (" + std::strerror(err) + ")");
     e.Set("code", Napi::String::New(env, errnoName(err)));
     e.Set("syscall", Napi::String::New(env, syscall));
-    e.Set("address", Napi::String::New(env, ipv4String(bindAddr_)));
+    e.Set("address", Napi::String::New(env, bindText_));
     e.Set("port", Napi::Number::New(env, requestedPort_));
     throw e;
   };
-  const std::string where = ipv4String(bindAddr_) + ":" + std::to_string(requestedPort_);
-
-  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) fail("socket", errno, "udp4");
-  // The FORCE variants pass net.core.[rw]mem_max when the process may (CAP_NET_ADMIN); the plain
-  // ones are capped there silently. The kernel doubles the value for its bookkeeping; the
-  // properties report what it granted.
-  if (recvBufferBytes_ > 0 && setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &recvBufferBytes_, sizeof(int)) != 0 &&
-      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &recvBufferBytes_, sizeof(int)) != 0) {
-    fail("setsockopt", errno, "SO_RCVBUF");
-  }
-  if (sendBufferBytes_ > 0 && setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &sendBufferBytes_, sizeof(int)) != 0 &&
-      setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sendBufferBytes_, sizeof(int)) != 0) {
-    fail("setsockopt", errno, "SO_SNDBUF");
-  }
-  // Best effort, like Jamulus: some networks and sandboxes refuse it and audio works anyway.
-  dscp_ = setsockopt(fd_, IPPROTO_IP, IP_TOS, &kTos, sizeof kTos) == 0;
-
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(bindAddr_);
-  sa.sin_port = htons(requestedPort_);
-  if (bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) fail("bind", errno, where);
-  socklen_t len = sizeof sa;
-  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) fail("getsockname", errno, where);
-  port_ = ntohs(sa.sin_port);
-  socklen_t optLen = sizeof(int);
-  if (getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &actualRecvBuffer_, &optLen) != 0) fail("getsockopt", errno, "SO_RCVBUF");
-  optLen = sizeof(int);
-  if (getsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &actualSendBuffer_, &optLen) != 0) fail("getsockopt", errno, "SO_SNDBUF");
-
+  if (r.fd < 0) fail(r.syscall, r.err, r.detail != nullptr ? std::string(r.detail) : where);
+  fd_ = r.fd;
+  port_ = r.port;
+  dscp_ = r.dscp;
+  actualRecvBuffer_ = r.recvBufferBytes;
+  actualSendBuffer_ = r.sendBufferBytes;
   timerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (timerFd_ < 0) fail("timerfd_create", errno, "CLOCK_MONOTONIC");
 }
@@ -267,13 +241,13 @@ UdpSocket::BatchViews UdpSocket::MakeBatch(Napi::Env env, Napi::Object self, con
 void UdpSocket::SetupRecv() {
   recvMsgs_.assign(maxBatch_, mmsghdr{});
   recvIov_.assign(maxBatch_, iovec{});
-  recvNames_.assign(maxBatch_, sockaddr_in{});
+  recvNames_.assign(maxBatch_, sockaddr_in6{});
   for (size_t k = 0; k < maxBatch_; k++) {
     recvIov_[k].iov_base = recv_.data + k * slotBytes_;
     recvIov_[k].iov_len = slotBytes_;
     msghdr& h = recvMsgs_[k].msg_hdr;
     h.msg_name = &recvNames_[k];
-    h.msg_namelen = sizeof(sockaddr_in);
+    h.msg_namelen = sizeof(sockaddr_in6);
     h.msg_iov = &recvIov_[k];
     h.msg_iovlen = 1;
   }
@@ -282,12 +256,10 @@ void UdpSocket::SetupRecv() {
 void UdpSocket::SetupSend() {
   sendMsgs_.assign(sendQueueLength_, mmsghdr{});
   sendIov_.assign(sendQueueLength_, iovec{});
-  sendNames_.assign(sendQueueLength_, sockaddr_in{});
+  sendNames_.assign(sendQueueLength_, sockaddr_in6{});
   for (size_t k = 0; k < sendQueueLength_; k++) {
-    sendNames_[k].sin_family = AF_INET;
     msghdr& h = sendMsgs_[k].msg_hdr;
     h.msg_name = &sendNames_[k];
-    h.msg_namelen = sizeof(sockaddr_in);
     h.msg_iov = &sendIov_[k];
     h.msg_iovlen = 1;
   }
@@ -343,7 +315,7 @@ Napi::Value UdpSocket::Receive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireOpen(env, "receive");
   // The kernel shrinks msg_namelen to what it wrote; put it back on the slots used last time.
-  for (size_t k = 0; k < lastReceived_; k++) recvMsgs_[k].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+  for (size_t k = 0; k < lastReceived_; k++) recvMsgs_[k].msg_hdr.msg_namelen = sizeof(sockaddr_in6);
   int n;
   do {
     // MSG_TRUNC: msg_len is the datagram's real length even when the slot was too small.
@@ -358,12 +330,14 @@ Napi::Value UdpSocket::Receive(const Napi::CallbackInfo& info) {
     return Napi::Number::New(env, 0);
   }
   lastReceived_ = static_cast<size_t>(n);
+  const uint64_t now = family_ == AF_INET6 ? monotonicNs() : 0;
   for (int k = 0; k < n; k++) {
     const unsigned len = recvMsgs_[k].msg_len;
     recv_.lengths[k] = static_cast<int32_t>(len);
     if (len > slotBytes_) truncated_++;
-    recv_.addrs[k] = ntohl(recvNames_[k].sin_addr.s_addr);
-    recv_.ports[k] = ntohs(recvNames_[k].sin_port);
+    recv_.addrs[k] = FromSockaddr(recvNames_[k], now);
+    // sin_port and sin6_port sit at the same offset.
+    recv_.ports[k] = ntohs(recvNames_[k].sin6_port);
   }
   received_ += static_cast<uint64_t>(n);
   return Napi::Number::New(env, n);
@@ -409,10 +383,13 @@ Napi::Value UdpSocket::Flush(const Napi::CallbackInfo& info) {
       NoteError("flush", EMSGSIZE);
       continue;
     }
+    if (!ToSockaddr(send_.addrs[k], send_.ports[k], &sendNames_[count], &sendMsgs_[count].msg_hdr.msg_namelen)) {
+      sendErrors_++;
+      NoteError("flush", EDESTADDRREQ);
+      continue;
+    }
     sendIov_[count].iov_base = send_.data + k * slotBytes_;
     sendIov_[count].iov_len = static_cast<size_t>(len);
-    sendNames_[count].sin_addr.s_addr = htonl(send_.addrs[k]);
-    sendNames_[count].sin_port = htons(send_.ports[k]);
     count++;
   }
   size_t next = 0;
@@ -448,13 +425,16 @@ Napi::Value UdpSocket::SendTo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const DatagramArgs d = datagramArgs(info, "NativeUdpSocket.sendTo");
   RequireOpen(env, "sendTo");
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_addr.s_addr = htonl(d.addr);
-  to.sin_port = htons(d.port);
+  sockaddr_in6 to{};
+  socklen_t toLen = 0;
+  if (!ToSockaddr(d.addr, d.port, &to, &toLen)) {
+    sendErrors_++;
+    NoteError("sendto", EDESTADDRREQ);
+    return Napi::Boolean::New(env, false);
+  }
   ssize_t n;
   do {
-    n = sendto(fd_, d.data, d.length, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    n = sendto(fd_, d.data, d.length, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), toLen);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     sendErrors_++;
@@ -535,6 +515,7 @@ Napi::Value UdpSocket::Stats(const Napi::CallbackInfo& info) {
   o.Set("sendErrors", Napi::Number::New(env, static_cast<double>(sendErrors_)));
   o.Set("sendBufferFull", Napi::Number::New(env, static_cast<double>(sendBufferFull_)));
   o.Set("queueFull", Napi::Number::New(env, static_cast<double>(queueFull_)));
+  o.Set("peerTableFull", Napi::Number::New(env, static_cast<double>(peerTableFull_)));
   if (lastErrorSyscall_ != nullptr) {
     o.Set("lastError", Napi::String::New(env, std::string(lastErrorSyscall_) + ": " + errnoName(lastErrno_) + " (" +
                                                   std::strerror(lastErrno_) + ")"));
@@ -553,5 +534,79 @@ Napi::Value UdpSocket::Queued(const Napi::CallbackInfo& info) {
 Napi::Value UdpSocket::Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), fd_ < 0); }
 
 Napi::Value UdpSocket::Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+
+bool UdpSocket::ToSockaddr(uint32_t addr, uint16_t port, sockaddr_in6* out, socklen_t* len) const {
+  std::memset(out, 0, sizeof *out);
+  if (family_ == AF_INET) {
+    auto* sa = reinterpret_cast<sockaddr_in*>(out);
+    sa->sin_family = AF_INET;
+    sa->sin_addr.s_addr = htonl(addr);
+    sa->sin_port = htons(port);
+    *len = sizeof(sockaddr_in);
+    return true;
+  }
+  if (PeerTable::isPeerId(addr)) {
+    if (!peers_.lookup(addr, out)) return false;
+  } else {
+    out->sin6_family = AF_INET6;
+    out->sin6_addr.s6_addr[10] = 0xff;
+    out->sin6_addr.s6_addr[11] = 0xff;
+    const uint32_t be = htonl(addr);
+    std::memcpy(&out->sin6_addr.s6_addr[12], &be, 4);
+  }
+  out->sin6_port = htons(port);
+  *len = sizeof(sockaddr_in6);
+  return true;
+}
+
+uint32_t UdpSocket::FromSockaddr(const sockaddr_in6& from, uint64_t nowNs) {
+  if (family_ == AF_INET) return ntohl(reinterpret_cast<const sockaddr_in&>(from).sin_addr.s_addr);
+  if (IN6_IS_ADDR_V4MAPPED(&from.sin6_addr)) {
+    uint32_t be;
+    std::memcpy(&be, &from.sin6_addr.s6_addr[12], 4);
+    return ntohl(be);
+  }
+  const uint32_t id = peers_.idFor(from.sin6_addr, from.sin6_scope_id, nowNs);
+  if (id == 0) peerTableFull_++;
+  return id;
+}
+
+// peerId(text): the uint32 a peer is known by on this socket. An IPv6 address is pinned (never
+// reused): for addresses the program chose, such as the server a client joins.
+Napi::Value UdpSocket::PeerId(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string text = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+  in_addr a4{};
+  if (inet_pton(AF_INET, text.c_str(), &a4) == 1) return Napi::Number::New(env, ntohl(a4.s_addr));
+  // A scope (fe80::1%eth0) names the interface of a link-local address.
+  const size_t pct = text.find('%');
+  const std::string bare = text.substr(0, pct);
+  in6_addr a6{};
+  if (inet_pton(AF_INET6, bare.c_str(), &a6) != 1) throwType(env, "NativeUdpSocket.peerId: address must be an IPv4 or IPv6 address");
+  if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+    uint32_t be;
+    std::memcpy(&be, &a6.s6_addr[12], 4);
+    return Napi::Number::New(env, ntohl(be));
+  }
+  if (family_ != AF_INET6) throwType(env, "NativeUdpSocket.peerId: an IPv6 peer needs a socket bound to an IPv6 address (\"::\")");
+  const uint32_t scope = pct == std::string::npos ? 0 : if_nametoindex(text.substr(pct + 1).c_str());
+  const uint32_t id = peers_.idFor(a6, scope, monotonicNs(), true);
+  if (id == 0) throw Napi::Error::New(env, "NativeUdpSocket.peerId: the peer table is full");
+  return Napi::Number::New(env, id);
+}
+
+// peerAddress(addr): the text of a peer ('203.0.113.7' or '2001:db8::7'), for messages and APIs.
+Napi::Value UdpSocket::PeerAddress(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t addr = static_cast<uint32_t>(integerIn(info, 0, "NativeUdpSocket.peerAddress", "addr", 4294967295.0, "0..2^32-1"));
+  sockaddr_in6 sa{};
+  if (family_ == AF_INET6 && PeerTable::isPeerId(addr)) {
+    if (!peers_.lookup(addr, &sa)) return env.Null();
+    char buf[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, &sa.sin6_addr, buf, sizeof buf) == nullptr) return env.Null();
+    return Napi::String::New(env, buf);
+  }
+  return Napi::String::New(env, ipv4String(addr));
+}
 
 }  // namespace riffbox

@@ -1,4 +1,6 @@
-// UdpSocket: a non-blocking IPv4 UDP socket for a dedicated engine loop that owns its thread.
+// UdpSocket: a non-blocking UDP socket for a dedicated engine loop that owns its thread: IPv4, or
+// dual-stack IPv6 (bound to "::", IPv4 peers arrive as IPv4-mapped addresses). Peers are host-order
+// uint32s either way: IPv4 addresses as themselves, IPv6 ones as ids from a PeerTable.
 // Receives in batches with recvmmsg into one preallocated block that JS reads through typed
 // arrays created once; sends from a second such block of slots, which JS fills either by
 // queue() (a copy) or by writing the slots directly, handing them all to sendmmsg in flush(). The thread sleeps to absolute CLOCK_MONOTONIC deadlines on a
@@ -14,7 +16,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
+
+#include "peer_table.h"
 
 namespace riffbox {
 
@@ -52,6 +57,8 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   Napi::Value Queued(const Napi::CallbackInfo& info);
   Napi::Value Closed(const Napi::CallbackInfo& info);
   Napi::Value Fd(const Napi::CallbackInfo& info);
+  Napi::Value PeerId(const Napi::CallbackInfo& info);
+  Napi::Value PeerAddress(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
 
   void ParseOptions(const Napi::CallbackInfo& info);
@@ -63,9 +70,16 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   void RequireOpen(Napi::Env env, const char* where) const;
   void NoteError(const char* syscall, int err);
   void CloseFds();
+  // A uint32 peer → the kernel's address; false for an IPv6 id this socket does not know.
+  bool ToSockaddr(uint32_t addr, uint16_t port, sockaddr_in6* out, socklen_t* len) const;
+  // The kernel's address → a uint32 peer (0 when the peer table is full).
+  uint32_t FromSockaddr(const sockaddr_in6& from, uint64_t nowNs);
 
   // Options, fixed at construction.
-  uint32_t bindAddr_ = INADDR_ANY;  // host order
+  int family_ = AF_INET;
+  std::string bindText_ = "0.0.0.0";
+  uint32_t bindAddr_ = INADDR_ANY;  // host order (IPv4)
+  in6_addr bindAddr6_ = in6addr_any;
   uint16_t requestedPort_ = 0;
   int recvBufferBytes_ = 0;  // 0: leave the kernel default
   int sendBufferBytes_ = 0;
@@ -83,7 +97,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   BatchViews recv_;
   std::vector<mmsghdr> recvMsgs_;
   std::vector<iovec> recvIov_;
-  std::vector<sockaddr_in> recvNames_;
+  std::vector<sockaddr_in6> recvNames_;
   size_t lastReceived_ = 0;
 
   // The send slots are JS-writable: flush() reads lengths, addresses and ports from them and
@@ -91,8 +105,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   BatchViews send_;
   std::vector<mmsghdr> sendMsgs_;
   std::vector<iovec> sendIov_;
-  std::vector<sockaddr_in> sendNames_;
+  std::vector<sockaddr_in6> sendNames_;
   size_t queued_ = 0;
+  PeerTable peers_;
 
   uint64_t received_ = 0;
   uint64_t truncated_ = 0;
@@ -101,6 +116,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   uint64_t sendErrors_ = 0;
   uint64_t sendBufferFull_ = 0;
   uint64_t queueFull_ = 0;
+  uint64_t peerTableFull_ = 0;
   // The last error as (syscall, errno): formatted only in stats(), so the hot path builds no string.
   const char* lastErrorSyscall_ = nullptr;
   int lastErrno_ = 0;

@@ -2,7 +2,7 @@
 // rings), plus the channel mapping between the interface's channels and the Jamulus stream.
 import { native, type NativeAlsaDeviceInfo, type NativeAlsaDuplex, type NativeAlsaStats } from './native.js';
 
-export interface AlsaDuplexOptions {
+interface AlsaDuplexOptions {
   /** ALSA PCM name: `hw:CARD=USB,DEV=0`, `plughw:…`, `default`, or any configured PCM. */
   device: string;
   periodFrames: 64 | 128;
@@ -82,40 +82,18 @@ export function streamChannelsFor(selection: InputSelection): 1 | 2 {
 }
 
 /**
- * Picks the selected inputs out of a captured period (deviceChannels interleaved) into out
- * (mono or stereo interleaved). A missing second input reads as the first for stereo and as
- * silence for 'input2'. Allocates nothing.
+ * Picks the selected inputs out of a captured period (deviceChannels interleaved) into out (mono or stereo
+ * interleaved). A missing second input reads as the first for stereo and as silence for 'input2'. The
+ * addon's mapping, the same the client's real-time path uses. Allocates nothing.
  */
 export function mapCapture(captured: Int16Array, deviceChannels: number, frames: number, selection: InputSelection, out: Int16Array): void {
-  const second = deviceChannels >= 2 ? 1 : 0;
-  if (selection === 'stereo') {
-    for (let i = 0, s = 0; i < frames; i++, s += deviceChannels) {
-      out[2 * i] = captured[s] ?? 0;
-      out[2 * i + 1] = captured[s + second] ?? 0;
-    }
-  } else if (selection === 'input1' || deviceChannels >= 2) {
-    const offset = selection === 'input1' ? 0 : 1;
-    for (let i = 0, s = offset; i < frames; i++, s += deviceChannels) out[i] = captured[s] ?? 0;
-  } else {
-    out.fill(0, 0, frames);
-  }
+  native.mapCapture(captured, deviceChannels, frames, selection, out);
 }
 
 /**
- * Spreads a mono or stereo period onto the device's playback channels: mono goes to the
- * first two, stereo L/R to the first two (averaged on a mono device); further channels are
- * silent. Allocates nothing.
+ * Spreads a mono or stereo period onto the device's playback channels: mono goes to the first two, stereo
+ * L/R to the first two (averaged on a mono device); further channels are silent. Allocates nothing.
  */
 export function mapPlayback(source: Int16Array, sourceChannels: 1 | 2, frames: number, deviceChannels: number, out: Int16Array): void {
-  for (let i = 0, d = 0; i < frames; i++, d += deviceChannels) {
-    const left = source[i * sourceChannels] ?? 0;
-    const right = sourceChannels === 2 ? (source[i * 2 + 1] ?? 0) : left;
-    if (deviceChannels === 1) {
-      out[d] = (left + right) >> 1;
-      continue;
-    }
-    out[d] = left;
-    out[d + 1] = right;
-    for (let c = 2; c < deviceChannels; c++) out[d + c] = 0;
-  }
+  native.mapPlayback(source, sourceChannels, frames, deviceChannels, out);
 }

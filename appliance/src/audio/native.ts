@@ -20,15 +20,113 @@ export interface NativeOpusCustomDecoder {
   reset(): void;
 }
 
-export interface NativeTickTimer {
-  readonly running: boolean;
-  readonly realtime: boolean;
-  readonly ticks: number;
-  start(): void;
-  stop(): void;
+export interface NativeJitterBuffer {
+  readonly size: number;
+  readonly blockBytes: number;
+  readonly sequenced: boolean;
+  /** Frames held (FIFO) or valid slots (sequenced). */
+  readonly filled: number;
+  readonly puts: number;
+  readonly gets: number;
+  readonly underruns: number;
+  /** FIFO mode: frames discarded because the buffer was full. */
+  readonly overflows: number;
+  /** Sequenced mode: frames behind the read position (window moved back) or beyond it (moved forward). */
+  readonly lateMoves: number;
+  readonly earlyMoves: number;
+  /** Frames stored but thrown away unread by a window move or a shrink. */
+  readonly droppedFrames: number;
+  /** Frames refused by put (wrong length or offset, no sequence number). */
+  readonly rejected: number;
+  reset(blockBytes: number, sequenced: boolean): boolean;
+  setSize(n: number): boolean;
+  put(src: Uint8Array, offset: number, length: number, seq: number): boolean;
+  get(dst: Uint8Array): number;
+  resetCounters(): void;
 }
 
-export interface NativeAlsaDuplexOptions {
+export interface NativeJitterAutoSize {
+  readonly currentSize: number;
+  readonly frameSamples: 64 | 128;
+  changed: boolean;
+  errorRate(blocks: number): number;
+  reset(frameSamples: 64 | 128, sequenced: boolean): void;
+  onPut(seq: number): void;
+  onGet(): boolean;
+}
+
+export interface NativeStreamReceiver {
+  /** Blocks the jitter buffer holds now. */
+  readonly size: number;
+  /** Where the auto-sizer stands (used as the size while auto sizing is on). */
+  readonly autoCurrentSize: number;
+  readonly packetBytes: number;
+  put(packet: Uint8Array, length: number): boolean;
+  decodeNext(out: Int16Array): number;
+  setJitter(autoSize: boolean, fixedBlocks: number): void;
+  close(): void;
+}
+
+interface NativeJitterConstants {
+  minBlocks: number;
+  maxBlocks: number;
+  defaultBlocks: number;
+  autoBlocks: number;
+  autoMinBlocks: number;
+  autoMaxBlocks: number;
+  autoStartBlocks: number;
+}
+
+/** The stream format as the client's real-time path needs it (an AudioFormat). */
+interface NativeStreamFormat {
+  frameSamples: number;
+  channels: number;
+  codedBytes: number;
+  factor: number;
+  sequence: boolean;
+}
+
+export interface NativeClientCounters {
+  packetsOut: number;
+  packetsIn: number;
+  /** Audio datagrams from the server whose length was not the format's. */
+  wrongSize: number;
+  underruns: number;
+  /** Periods run on the clock that stands in for a lost device. */
+  fallbackPeriods: number;
+  /** Datagrams for JS dropped because its ring was full. */
+  controlDropped: number;
+  sendErrors: number;
+  jitterSize: number;
+  lastSendError: string | null;
+}
+
+export interface NativeClientStream {
+  readonly port: number;
+  readonly deviceState: 'running' | 'lost' | 'stopped';
+  /** The session (setSetup's number) whose first server audio arrived, 0 while none has. */
+  readonly connectedSession: number;
+  /** monotonicNowNs() of the server's last audio datagram, 0 before any. */
+  readonly lastAudioNs: number;
+  openDevice(options: NativeAlsaDuplexOptions): void;
+  closeDevice(): void;
+  deviceStats(): NativeAlsaStats | null;
+  setSetup(setup: {
+    format: NativeStreamFormat;
+    server: { addr: number; port: number } | null;
+    session: number;
+    connected: boolean;
+    jitterAuto: boolean;
+    jitterSize: number;
+  }): void;
+  setParams(params: { muted: boolean; hearOwn: boolean; input: 'input1' | 'input2' | 'stereo'; monoStereo: boolean; jitterAuto: boolean; jitterSize: number }): void;
+  receive(data: Uint8Array, meta: Float64Array): number;
+  sendTo(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
+  counters(): NativeClientCounters;
+  close(): void;
+}
+
+interface NativeAlsaDuplexOptions {
   device: string;
   periodFrames: number;
   format?: 's16' | 's32';
@@ -105,6 +203,8 @@ export interface NativeUdpStats {
   /** The part of sendErrors that were EAGAIN/ENOBUFS (send buffer full). */
   sendBufferFull: number;
   queueFull: number;
+  /** IPv6 datagrams dropped because every peer id was in use (a flood of spoofed sources). */
+  peerTableFull: number;
   /** e.g. 'sendto: EACCES (Permission denied)'; null until an error happens. */
   lastError: string | null;
   lastErrorCode: string | null;
@@ -123,6 +223,8 @@ export interface NativeUdpSocket {
   readonly sendBufferBytes: number;
   /** Whether IP_TOS 128 (DSCP CS4) was accepted. */
   readonly dscp: boolean;
+  /** 6 when bound to an IPv6 address ("::": dual-stack, IPv4 peers too), else 4. */
+  readonly family: 4 | 6;
   readonly recvData: Uint8Array;
   readonly recvLengths: Int32Array;
   readonly recvAddrs: Uint32Array;
@@ -141,15 +243,34 @@ export interface NativeUdpSocket {
   sleepUntil(deadlineNs: number, wakeOnReadable: boolean): boolean;
   stats(): NativeUdpStats;
   close(): void;
+  /**
+   * The uint32 a peer is known by: an IPv4 address as itself (host order), an IPv6 one as an id in
+   * 1…4096 (0.0.0.0/8, which no IPv4 datagram comes from), pinned so it stays valid. Throws
+   * TypeError for a text that is no address, or an IPv6 address on an IPv4 socket.
+   */
+  peerId(address: string): number;
+  /** The text of a peer: '203.0.113.7' or '2001:db8::7'; null for an unknown IPv6 id. */
+  peerAddress(addr: number): string | null;
 }
 
-export interface NativeAddon {
+interface NativeAddon {
   OpusCustomEncoder: new (frameSamples: number, channels: number, codedBytes: number) => NativeOpusCustomEncoder;
   OpusCustomDecoder: new (frameSamples: number, channels: number) => NativeOpusCustomDecoder;
-  TickTimer: new (periodNs: number, callback: (ticksDue: number) => void) => NativeTickTimer;
+  JitterBuffer: new (options: { maxBlockBytes: number; maxBlocks?: number; size?: number }) => NativeJitterBuffer;
+  JitterAutoSize: new (frameSamples?: number, sequenced?: boolean) => NativeJitterAutoSize;
+  StreamReceiver: new (format: NativeStreamFormat) => NativeStreamReceiver;
+  jitter: NativeJitterConstants;
+  ClientStream: new (
+    options: { slotBytes?: number; controlSlots?: number; recvBufferBytes?: number; sendBufferBytes?: number },
+    onWake: () => void,
+  ) => NativeClientStream;
+  mapCapture(captured: Int16Array, deviceChannels: number, frames: number, selection: 'input1' | 'input2' | 'stereo', out: Int16Array): void;
+  mapPlayback(source: Int16Array, sourceChannels: number, frames: number, deviceChannels: number, out: Int16Array): void;
   AlsaDuplex: new (options: NativeAlsaDuplexOptions, onCapture?: (periods: number) => void) => NativeAlsaDuplex;
   listAlsaDevices(extraPcms?: string[]): NativeAlsaDeviceInfo[];
   opusVersion(): string;
+  /** Which SIMD paths the codec was built with, e.g. "bundled opus with NEON intrinsics (aarch64)". */
+  opusSimd(): string;
   /** SCHED_FIFO for the calling thread (1…99); false where not permitted. */
   setThreadRealtime(priority: number): boolean;
   /** SCHED_OTHER at nice 0…19 for the calling thread (a writer in a process started under SCHED_FIFO). */

@@ -23,11 +23,6 @@ export const CODED_BYTES: Readonly<Record<FrameSamples, Readonly<Record<ChannelC
   },
 };
 
-/** Size of a raw-PCM frame (Jamulus 4.0 "Max" quality): 16-bit samples, interleaved. */
-export function rawPcmBytes(frameSamples: FrameSamples, channels: ChannelCount): number {
-  return 2 * channels * frameSamples;
-}
-
 export function codedBytesFor(frameSamples: FrameSamples, channels: ChannelCount, quality: AudioQuality): number {
   return CODED_BYTES[frameSamples][channels][quality];
 }
@@ -37,9 +32,6 @@ export function qualityForCodedBytes(frameSamples: FrameSamples, channels: Chann
   const row = CODED_BYTES[frameSamples][channels];
   return (Object.keys(row) as AudioQuality[]).find((q) => row[q] === codedBytes);
 }
-
-/** Largest frame the CELT layer can produce or take. */
-export const MAX_OPUS_CODED_BYTES = 1275;
 
 export interface OpusCustomEncoder extends NativeOpusCustomEncoder {
   readonly frameSamples: FrameSamples;

@@ -5,7 +5,7 @@ const SAMPLE_RATE = 48000;
 /** Jitter buffers usually run a little larger than the jitter they absorb. */
 const JITTER_BUFFER_FACTOR = 0.7;
 
-export interface OverallDelayInput {
+interface OverallDelayInput {
   /** Round-trip time from CLM_PING_MS, in ms. */
   pingMs: number;
   /** Codec frame length in samples (64 for OPUS64, 128 for OPUS). */

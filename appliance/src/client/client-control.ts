@@ -11,7 +11,7 @@ import { MIX_DEFAULT_ENTRY } from '../settings/fields.js';
 import type { SettingsStore } from '../settings/store.js';
 import { LIMITS } from '../protocol/index.js';
 import { ANNOUNCED_VERSION } from '../server/server-facts.js';
-import type { ClientEngineHost } from './engine-host.js';
+import type { ClientEngine } from './engine.js';
 import type { ClientProfile, RemoteClient } from './client-options.js';
 import { parseServerAddress } from './server-address.js';
 import { DeviceLister } from './device-list.js';
@@ -23,8 +23,8 @@ export interface ClientControl {
   close(): Promise<void>;
 }
 
-export interface ClientControlOptions {
-  host: ClientEngineHost;
+interface ClientControlOptions {
+  host: ClientEngine;
   store: SettingsStore | null;
   mix: Mix;
   device: () => string;

@@ -18,8 +18,12 @@ export const CONNECT_TIMEOUT_MS = 8000;
 /** Reconnection back-off: doubled after every failed attempt, reset once connected. */
 export const RETRY_INITIAL_MS = 1000;
 export const RETRY_MAX_MS = 30000;
-/** How often timers, retransmissions and the device state are looked at. */
-export const HOUSEKEEPING_MS = 25;
+/**
+ * How often time-outs, retransmissions (400 ms), pings (500 ms) and the device state are looked at. Nothing
+ * per period happens on this thread, so a tenth of a second is fine-grained enough; coalesced mix changes
+ * get a timer of their own (GAIN_DELAY_MS).
+ */
+export const HOUSEKEEPING_MS = 100;
 /** Answers to server audio while not connected (the reference sends CLM_DISCONNECTION) are rate-limited. */
 export const STRAY_REPLY_MS = 200;
 /** Versions that enable pan messages and sequence numbers (§4.12, §3.4). */

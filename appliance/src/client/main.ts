@@ -1,23 +1,20 @@
-// `riffbox client`: resolves settings (store, then flags), starts the engine worker and the JSON-RPC
-// control channel, and reports in one line per event what the musician or the unit's journal needs:
+// `riffbox client`: resolves settings (store, then flags), starts the engine (its real-time path runs in
+// the addon's audio thread) and the JSON-RPC control channel, and reports in one line per event what the musician or the unit's journal needs:
 // connected, lost, device gone or back, and the delay figures. It stays up whatever the server or the
 // device do; only a bad command line or an unusable JSON-RPC setup ends it.
 import { parseServiceArgs, usage, applyOverrides, CliUsageError, type ServiceArgs } from '../settings/cli-overrides.js';
 import { defaultSettings, type FlatSettings } from '../settings/schema.js';
 import { SettingsStore } from '../settings/store.js';
 import { controlSocketPath, resolveSecretFile } from '../service-paths.js';
-import { ClientEngineHost } from './engine-host.js';
+import { ClientEngine, type ClientEngineEvent } from './engine.js';
 import { engineOptionsFrom, type ClientEngineOptions } from './client-options.js';
 import { AUTO_DEVICE, chooseAutoDevice } from '../audio/device-choice.js';
 import { listAlsaDevices } from '../audio/alsa-device.js';
 import { startClientControl, type ClientControl } from './client-control.js';
-import type { ClientEngineEvent } from './engine.js';
 
 /** How often the delay line is printed while connected (the first one as soon as a ping came back). */
 const STATUS_EVERY_MS = 60000;
 const STATUS_POLL_MS = 2000;
-/** A crashed engine worker is restarted after this pause, never in a tight loop. */
-const ENGINE_RESTART_MS = 2000;
 
 const log = (line: string): void => console.log(line);
 const warn = (line: string): void => console.error(`riffbox client: ${line}`);
@@ -65,7 +62,14 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const host = new ClientEngineHost(optionsFor(settings));
+  let host: ClientEngine;
+  try {
+    host = new ClientEngine(optionsFor(settings));
+  } catch (e) {
+    store?.close();
+    console.error(`riffbox client: cannot start: ${(e as Error).message}`);
+    return 1;
+  }
   let control: ClientControl | null = null;
   let stopping = false;
   let connectedAt = 0;
@@ -102,24 +106,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   };
 
   host.on('event', onEvent);
-  // The host object (and the JSON-RPC methods bound to it) stays; only its worker is started again.
-  host.on('exit', (code) => {
-    if (stopping) return;
-    connectedAt = 0;
-    warn(`engine stopped unexpectedly (code ${code}); restarting in ${ENGINE_RESTART_MS / 1000} s`);
-    setTimeout(() => {
-      if (stopping) return;
-      host.start(optionsFor(settings)).catch((err: Error) => warn(`engine: ${err.message}`));
-    }, ENGINE_RESTART_MS);
-  });
-
-  try {
-    await host.start();
-  } catch (e) {
-    store?.close();
-    console.error(`riffbox client: cannot start: ${(e as Error).message}`);
-    return 1;
-  }
+  host.start();
 
   const reload = async (): Promise<void> => {
     if (!store) return;
@@ -153,14 +140,10 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     if (connectedAt === 0) return;
     const now = Date.now();
     if (lastStatusAt !== 0 && now - lastStatusAt < STATUS_EVERY_MS) return;
-    host.getStats().then(
-      (s) => {
-        if (s.state !== 'connected' || s.overallDelayMs === null) return;
-        lastStatusAt = now;
-        log(`riffbox client: overall delay ${s.overallDelayMs} ms (ping ${s.pingMs} ms, jitter buffers ${s.clientJitterBlocks}+${s.serverJitterBlocks}), xruns ${s.device.xruns}`);
-      },
-      () => {},
-    );
+    const s = host.getStats();
+    if (s.state !== 'connected' || s.overallDelayMs === null) return;
+    lastStatusAt = now;
+    log(`riffbox client: overall delay ${s.overallDelayMs} ms (ping ${s.pingMs} ms, jitter buffers ${s.clientJitterBlocks}+${s.serverJitterBlocks}), xruns ${s.device.xruns}`);
   }, STATUS_POLL_MS);
 
   return new Promise<number>((resolve) => {

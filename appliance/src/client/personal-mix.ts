@@ -6,8 +6,8 @@ import { MIX_DEFAULT_ENTRY, type Mix, type MixEntry } from '../settings/fields.j
 import type { RemoteClient } from './client-options.js';
 
 /** Jamulus's fader scale (AUD_MIX_FADER_MAX) and the dB range it spans (AUD_MIX_FADER_RANGE_DB). */
-export const FADER_MAX = 100;
-export const FADER_RANGE_DB = 35;
+const FADER_MAX = 100;
+const FADER_RANGE_DB = 35;
 /** Wire value of gain 1 and of centre pan (fixed point /32768). */
 export const GAIN_UNITY = 32768;
 export const PAN_CENTRE = 16384;
@@ -28,7 +28,7 @@ export function panWire(pan: number): number {
   return Math.round((Math.max(0, Math.min(100, pan)) / 100) * GAIN_UNITY);
 }
 
-export interface MixTarget {
+interface MixTarget {
   gain: number;
   pan: number;
 }
@@ -63,7 +63,7 @@ export function mixTargets(ctx: MixContext): Map<number, MixTarget> {
   return out;
 }
 
-export type MixMessage = { kind: 'gain' | 'pan'; channelId: number; value: number };
+type MixMessage = { kind: 'gain' | 'pan'; channelId: number; value: number };
 
 /** What the server holds for our mix, and the messages that bring it to the targets. */
 export class MixSync {

@@ -1,5 +1,6 @@
 // The shared secret of the JSON-RPC control channel, in a file readable only by the riffbox
-// user. Same rules as Jamulus's --jsonrpcsecretfile: the first line is the secret, ≥16 chars.
+// user and its group (the admin runs as riffbox-admin in group riffbox). Same rules as Jamulus's
+// --jsonrpcsecretfile: the first line is the secret, ≥16 chars.
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -42,13 +43,16 @@ function firstLine(content: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
+/** Owner and group (the services and the admin), nobody else. */
+export const SECRET_FILE_MODE = 0o640;
+
 /**
- * Writes a fresh random secret to `path`, mode 0600, atomically: a crash leaves either the old
+ * Writes a fresh random secret to `path`, mode 0640, atomically: a crash leaves either the old
  * file or the new one, never a truncated secret that would lock every service out.
  */
 export function createSecretFile(path: string): string {
   const secret = randomBytes(32).toString('base64url');
-  writeAtomic(path, `${secret}\n`, 0o600);
+  writeAtomic(path, `${secret}\n`, SECRET_FILE_MODE);
   return secret;
 }
 

@@ -1,8 +1,9 @@
 // The server engine's UDP socket and clock for a loop that owns its worker thread: batch
 // receive (recvmmsg) into memory read through typed arrays created once, a send queue flushed
 // with one sendmmsg, and precise sleeps to absolute monotonic deadlines that can end early when
-// a datagram arrives. Replaces dgram + TickTimer, whose per-datagram and per-tick wake-ups cost
-// more CPU than the audio work (test/bench/README.md). IPv4 only. See README.md beside this.
+// a datagram arrives: node:dgram plus a timer thread waking the event loop cost more CPU in
+// per-datagram and per-tick wake-ups than the audio work (test/bench/README.md). IPv4, or dual-stack
+// IPv6 bound to "::". See README.md beside this.
 import { native } from '../audio/native.js';
 import type { NativeUdpSocket as NativeUdpSocketShape, NativeUdpSocketOptions, NativeUdpStats } from '../audio/native.js';
 
@@ -59,6 +60,11 @@ export function ipv4ToUint(s: string): number {
     n = n * 256 + Number(p);
   }
   return n;
+}
+
+/** "a.b.c.d:port", or "[v6]:port" for an IPv6 address. */
+export function endpointText(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** 0x7f000001 → '127.0.0.1'. Throws TypeError unless n is an integer in 0…2^32−1. */

@@ -35,10 +35,13 @@ export function foldChars(text: string): string {
   return out;
 }
 
-/** The address part: the last byte of an IPv4 address hidden as "x" (loopback kept), then ":port". */
+/**
+ * The address part, as Jamulus writes it: the last byte of an IPv4 address (or IPv4-mapped one) hidden as "x",
+ * the last group of an IPv6 address too, in brackets; the loopback addresses are kept. Then the port.
+ */
 export function hiddenAddress(address: string, port: number): string {
-  const shown = address === '127.0.0.1' ? address : address.replace(/\.\d+$/, '.x');
-  return `${shown}:${port}`;
+  if (address.includes('.')) return `${address === '127.0.0.1' ? address : address.replace(/\.\d+$/, '.x')}:${port}`;
+  return `[${address === '::1' ? address : address.replace(/:[^:]*$/, ':x')}]:${port}`;
 }
 
 /** A track's name: the musician's name (at least 4 characters) and where they connected from. */

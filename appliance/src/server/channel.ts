@@ -1,22 +1,13 @@
 // One server channel slot: a connected client's address, protocol link, negotiated audio format, and the
 // preallocated buffers its audio needs on every tick. Buffers are (re)allocated only when the client
 // announces a new format (NETW_TRANSPORT_PROPS), never on the tick.
-import {
-  ProtocolLink,
-  audioFrameOffset,
-  audioFrameSequence,
-  audioPacketBytes,
-  assembleAudioPacket,
-  type AudioFormat,
-  type ChannelInfo,
-} from '../protocol/index.js';
-import { JitterBuffer, AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
-import { JitterAutoSize } from '../audio/jitter-auto-size.js';
+import { ProtocolLink, audioPacketBytes, assembleAudioPacket, type AudioFormat, type ChannelInfo } from '../protocol/index.js';
+import { JITTER, StreamReceiver, DECODE_UNDERRUN, DECODE_SIZE_CHANGED } from '../audio/jitter-buffer.js';
 import { FadeIn } from '../audio/fade-in.js';
 import { LevelMeter } from '../audio/level-meter.js';
-import { OpusCustomDecoder, OpusCustomEncoder } from '../audio/opus-codec.js';
+import { OpusCustomEncoder } from '../audio/opus-codec.js';
 import { CHANNEL_TIMEOUT_SAMPLES } from './server-facts.js';
-import { uintToIpv4 } from '../net/udp-socket.js';
+import { endpointText } from '../net/udp-socket.js';
 
 const OUT_RING = 4;
 
@@ -25,8 +16,10 @@ export const EMPTY_INFO: Readonly<ChannelInfo> = Object.freeze({ country: 0, ins
 /** Audio state that exists once a client announced an Opus format. */
 export class ChannelAudio {
   readonly format: AudioFormat;
-  readonly jitter: JitterBuffer;
-  readonly decoder: InstanceType<typeof OpusCustomDecoder>;
+  /** Jitter buffer, its auto-sizer and the decoder, in the addon (the same code as the client's). */
+  readonly receiver: StreamReceiver;
+  /** The auto-sizer moved the buffer since the engine last told the client (JITT_BUF_SIZE). */
+  sizeChanged = false;
   readonly encoder: InstanceType<typeof OpusCustomEncoder>;
   /** Decoded input for the current server tick (serverFrame × channels). */
   readonly input: Int16Array;
@@ -44,7 +37,6 @@ export class ChannelAudio {
   /** Coded frames waiting to fill one datagram (factor × codedBytes). */
   readonly codedOut: Uint8Array;
   codedOutFrames = 0;
-  readonly frameIn: Uint8Array;
   /** Datagrams in flight rotate through a small ring, so a queued send never sees its bytes overwritten. */
   readonly packets: Uint8Array[];
   packetIndex = 0;
@@ -58,9 +50,7 @@ export class ChannelAudio {
     this.format = format;
     const ch = format.channels as 1 | 2;
     const cf = format.frameSamples as 64 | 128;
-    this.jitter = new JitterBuffer({ maxBlockBytes: format.codedBytes });
-    this.jitter.reset(format.codedBytes, format.sequence);
-    this.decoder = new OpusCustomDecoder(cf, ch);
+    this.receiver = new StreamReceiver(format);
     this.encoder = new OpusCustomEncoder(cf, ch, format.codedBytes);
     this.input = new Int16Array(serverFrame * ch);
     this.current = this.input;
@@ -72,7 +62,6 @@ export class ChannelAudio {
     this.convOut = new Int16Array(128 * ch);
     this.convOutHalves = [this.convOut.subarray(0, 64 * ch), this.convOut.subarray(64 * ch)];
     this.codedOut = new Uint8Array(format.codedBytes * format.factor);
-    this.frameIn = new Uint8Array(format.codedBytes);
     this.packets = [];
     for (let i = 0; i < OUT_RING; i++) this.packets.push(new Uint8Array(audioPacketBytes(format)));
     // Opus cannot fill every size a client may announce (a 64-sample frame tops out near 85 bytes per
@@ -81,27 +70,26 @@ export class ChannelAudio {
     this.encoder.reset();
   }
 
+  /** Auto sizing (AUTO_JITTER_BLOCKS, 21) or a fixed size 1…20 as the client asked; anything else is ignored. */
+  setJitter(setting: number): void {
+    this.receiver.setJitter(setting === JITTER.autoBlocks, setting === JITTER.autoBlocks ? JITTER.defaultBlocks : setting);
+  }
+
+  /** Frees the receiver's native state now: the engine calls this when the channel ends or changes format. */
+  close(): void {
+    this.receiver.close();
+  }
+
   /** Puts every frame of a datagram of the right size into the jitter buffer; false if the size is wrong. */
-  putPacket(packet: Uint8Array, length: number, auto: JitterAutoSize | null): boolean {
-    const f = this.format;
-    if (length !== audioPacketBytes(f)) return false;
-    for (let i = 0; i < f.factor; i++) {
-      const seq = audioFrameSequence(f, packet, i);
-      this.jitter.put(packet, audioFrameOffset(f, i), f.codedBytes, seq);
-      if (auto) auto.onPut(seq);
-    }
-    return true;
+  putPacket(packet: Uint8Array, length: number): boolean {
+    return this.receiver.put(packet, length);
   }
 
   /** Decodes the next frame from the jitter buffer into out (PLC on underrun). Returns true on underrun. */
-  decodeNext(out: Int16Array, auto: JitterAutoSize | null): boolean {
-    const n = this.jitter.get(this.frameIn);
-    if (auto) auto.onGet();
-    if (n > 0) {
-      if (this.decoder.decode(this.frameIn, 0, n, out) > 0) return false;
-    }
-    this.decoder.decode(null, 0, 0, out);
-    return true;
+  decodeNext(out: Int16Array): boolean {
+    const r = this.receiver.decodeNext(out);
+    if ((r & DECODE_SIZE_CHANGED) !== 0) this.sizeChanged = true;
+    return (r & DECODE_UNDERRUN) !== 0;
   }
 
   /** Encodes one client-sized frame; returns the finished datagram once `factor` frames are in, else null. */
@@ -119,21 +107,22 @@ export class ChannelAudio {
 
 export class Channel {
   readonly id: number;
-  /** IPv4 as a host-order number, as the socket reports it. */
+  /** The peer as the socket reports it: IPv4 as a host-order number, IPv6 as the socket's peer id. */
   readonly addr: number;
-  /** Dotted quad, for people and JSON-RPC. */
+  /** The address as text ('203.0.113.7', '2001:db8::7'), for people and JSON-RPC. */
   readonly address: string;
+  /** "203.0.113.7:22134" or "[2001:db8::7]:22134". */
+  readonly endpoint: string;
   readonly port: number;
   readonly key: number;
   readonly link: ProtocolLink;
   readonly fade = new FadeIn();
-  readonly auto: JitterAutoSize;
   info: ChannelInfo = EMPTY_INFO;
   identified = false;
   timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
   audio: ChannelAudio | null = null;
   /** JITT_BUF_SIZE from the client: AUTO_JITTER_BLOCKS (21) or 1…20. Clients ask for auto by default. */
-  jitterSetting = AUTO_JITTER_BLOCKS;
+  jitterSetting: number = JITTER.autoBlocks;
   readonly meter = new LevelMeter();
   /** Level sent in the last CLM_CHANNEL_LEVEL_LIST, 0…9. */
   level = 0;
@@ -142,23 +131,23 @@ export class Channel {
   wrongSizePackets = 0;
   underruns = 0;
 
-  constructor(id: number, addr: number, port: number, link: (ch: Channel) => ProtocolLink) {
+  constructor(id: number, addr: number, address: string, port: number, link: (ch: Channel) => ProtocolLink) {
     this.id = id;
     this.addr = addr;
-    this.address = uintToIpv4(addr);
+    this.address = address;
+    this.endpoint = endpointText(address, port);
     this.port = port;
     this.key = channelKey(addr, port);
-    this.auto = new JitterAutoSize(128, false);
     this.link = link(this);
   }
 
   get autoJitter(): boolean {
-    return this.jitterSetting === AUTO_JITTER_BLOCKS;
+    return this.jitterSetting === JITTER.autoBlocks;
   }
 
   /** Size in blocks the jitter buffer uses now (auto or manual). */
   get jitterBlocks(): number {
-    return this.audio ? this.audio.jitter.size : this.autoJitter ? this.auto.currentSize : this.jitterSetting;
+    return this.audio ? this.audio.receiver.size : this.autoJitter ? JITTER.autoStartBlocks : this.jitterSetting;
   }
 }
 

@@ -8,6 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import { LIMITS } from '../protocol/index.js';
 import { ANNOUNCED_OS, ANNOUNCED_VERSION } from './server-facts.js';
+import { timingsFrom } from '../env-timings.js';
 
 /** Jamulus's `registrationStatus` strings (§8.3), in the order of its ESvrRegStatus. */
 export type RegistrationStatus =
@@ -74,15 +75,7 @@ export const DEFAULT_TIMINGS: Readonly<RegistrarTimings> = Object.freeze({
  * shorten the router's conntrack timeout and the backoff so that minutes of behaviour run in seconds.
  */
 export function timingsFromEnv(value: string | undefined): RegistrarTimings {
-  const t: RegistrarTimings = { ...DEFAULT_TIMINGS };
-  if (!value) return t;
-  for (const part of value.split(',')) {
-    const [k, v] = part.split('=');
-    const n = Number(v);
-    if (!k || !(k in t) || !Number.isFinite(n) || n <= 0) throw new Error(`RIFFBOX_REGISTRATION_TIMINGS: bad item "${part}"`);
-    (t as unknown as Record<string, number>)[k.trim()] = n;
-  }
-  return t;
+  return timingsFrom('RIFFBOX_REGISTRATION_TIMINGS', value, DEFAULT_TIMINGS);
 }
 
 /** What the registration message says about this server. */

@@ -1,17 +1,19 @@
-// Messages between the main thread (engine-host.ts) and the engine worker (engine-worker.ts).
-import type { EngineEvent } from './engine.js';
+// What the main thread may ask the server engine worker: the names of the ServerEngine methods (declared,
+// with their doc comments, in engine.ts) that engine-host.ts forwards and engine-worker.ts serves.
+import type { EngineEvent, ServerEngine } from './engine.js';
 import type { WorkerToHost as WorkerToHostOf } from '../worker-bridge.js';
-import type { RecorderStateValue } from '../recorder/recorder-facts.js';
 
-export type EngineRequest = { id: number } & (
-  | { method: 'getClients'; args: [] }
-  | { method: 'getStats'; args: [] }
-  | { method: 'setWelcomeMessage'; args: [string] }
-  | { method: 'setServerInfo'; args: [{ name: string; city: string; country: number }] }
-  | { method: 'broadcastChat'; args: [string] }
-  | { method: 'sendClmTo'; args: [string, unknown, string, number] }
-  | { method: 'setHolePunchSource'; args: [string | null] }
-  | { method: 'setRecorder'; args: [{ state: RecorderStateValue; recording: boolean; newSession: boolean }] }
-);
+export const SERVER_ENGINE_METHODS = [
+  'getClients',
+  'getStats',
+  'setWelcomeMessage',
+  'setServerInfo',
+  'broadcastChat',
+  'sendClmTo',
+  'setHolePunchSource',
+  'setRecorder',
+] as const satisfies readonly (keyof ServerEngine)[];
+
+export type ServerEngineApi = Pick<ServerEngine, (typeof SERVER_ENGINE_METHODS)[number]>;
 
 export type WorkerToHost = WorkerToHostOf<EngineEvent>;

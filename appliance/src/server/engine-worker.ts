@@ -2,15 +2,17 @@
 //
 // Each turn: sleep natively until the next tick deadline (with channels) or until a datagram arrives (without
 // any), take every pending datagram in one recvmmsg, run the ticks that are due, send everything in one
-// sendmmsg, then answer the main thread's requests. The thread never returns to its event loop while it runs,
-// so nothing here may rely on timers or promises; requests are polled with receiveMessageOnPort. This replaced
+// sendmmsg, then answer the main thread's requests (serveRequests, worker-bridge.ts). The thread never returns
+// to its event loop while it runs, so nothing here may rely on timers or promises; requests are polled with
+// receiveMessageOnPort. This replaced
 // a timer thread waking an event loop through a thread-safe function plus Node's per-datagram dgram calls,
 // which together cost the server about half again Debian's Jamulus's CPU (test/bench/README.md).
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { ServerEngine } from './engine.js';
 import type { ServerEngineOptions } from './engine-options.js';
-import type { EngineRequest, WorkerToHost } from './engine-protocol.js';
+import { SERVER_ENGINE_METHODS, type WorkerToHost } from './engine-protocol.js';
+import { serveRequests } from '../worker-bridge.js';
 import { NativeUdpSocket, monotonicNowNs } from '../net/udp-socket.js';
 import { native } from '../audio/native.js';
 
@@ -24,9 +26,18 @@ if (!port) throw new Error('engine-worker.ts must run in a worker thread');
 const post = (m: WorkerToHost): void => port.postMessage(m);
 const options = workerData as ServerEngineOptions;
 
+const open = (address: string): NativeUdpSocket =>
+  new NativeUdpSocket({ port: options.port, address, recvBufferBytes: 1 << 20, sendBufferBytes: 1 << 20 });
 let socket: NativeUdpSocket;
 try {
-  socket = new NativeUdpSocket({ port: options.port, address: options.bindAddress, recvBufferBytes: 1 << 20, sendBufferBytes: 1 << 20 });
+  try {
+    socket = open(options.bindAddress);
+  } catch (e) {
+    // "::" on a kernel without IPv6 (ipv6.disable=1): serve IPv4 as before.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (options.bindAddress !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw e;
+    socket = open('0.0.0.0');
+  }
 } catch (e) {
   const err = e as NodeJS.ErrnoException;
   post({ type: 'failed', code: err.code ?? 'ERROR', message: err.message });
@@ -36,50 +47,17 @@ try {
 const engine = new ServerEngine(options, (e) => post({ type: 'event', payload: e }), socket);
 engine.nowNs = monotonicNowNs;
 engine.setPort(socket.port, native.setThreadRealtime(ENGINE_PRIORITY));
-post({ type: 'ready', port: socket.port });
+post({ type: 'ready', port: socket.port, family: socket.family });
 
-function handle(req: EngineRequest): unknown {
-  switch (req.method) {
-    case 'getClients':
-      return engine.getClients();
-    case 'getStats':
-      return engine.getStats();
-    case 'setWelcomeMessage':
-      return engine.setWelcomeMessage(req.args[0]);
-    case 'setServerInfo':
-      return engine.setServerInfo(req.args[0]);
-    case 'broadcastChat':
-      return engine.broadcastChat(req.args[0]);
-    case 'sendClmTo': {
-      const [name, value, address, p] = req.args;
-      return engine.sendClmTo(name as never, value as never, address, p);
-    }
-    case 'setHolePunchSource':
-      return engine.setHolePunchSource(req.args[0]);
-    case 'setRecorder':
-      return engine.setRecorder(req.args[0]);
-  }
-}
+const methods = new Set<string>(SERVER_ENGINE_METHODS);
 
 /** Answers queued requests; returns false once asked to stop. */
-function serveRequests(): boolean {
-  for (;;) {
-    const got = receiveMessageOnPort(port!) as { message: EngineRequest | { method: 'stop'; id: number } } | undefined;
-    if (!got) return true;
-    const req = got.message;
-    if (req.method === 'stop') {
-      engine.disconnectAll();
-      socket.flush();
-      socket.close();
-      post({ type: 'result', id: req.id, value: null });
-      return false;
-    }
-    try {
-      post({ type: 'result', id: req.id, value: handle(req) });
-    } catch (e) {
-      post({ type: 'result', id: req.id, error: (e as Error).message });
-    }
-  }
+function serve(): boolean {
+  return serveRequests(port!, engine, methods, () => {
+    engine.disconnectAll();
+    socket.flush();
+    socket.close();
+  });
 }
 
 // One view per batch slot, made once: handing a datagram to the engine then allocates nothing.
@@ -125,6 +103,6 @@ for (;;) {
     engine.countInternalError('tick', e as Error);
   }
   socket.flush();
-  if (!serveRequests()) break;
+  if (!serve()) break;
   socket.flush();
 }

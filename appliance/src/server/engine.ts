@@ -22,9 +22,9 @@ import {
   type ReceivedMessage,
 } from '../protocol/index.js';
 import { Mixer } from '../audio/mixer.js';
-import { AUTO_JITTER_BLOCKS } from '../audio/jitter-buffer.js';
-import { tickPeriodNs } from '../audio/tick-timer.js';
-import { ipv4ToUint, uintToIpv4 } from '../net/udp-socket.js';
+import { JITTER } from '../audio/jitter-buffer.js';
+import { tickPeriodNs } from '../audio/tick-period.js';
+import { endpointText } from '../net/udp-socket.js';
 import { Channel, ChannelAudio, channelKey } from './channel.js';
 import { chatLineHtml } from './chat-html.js';
 import {
@@ -64,9 +64,14 @@ type EngineDrop =
 
 const SERVER_FULL = encodeMessage('CLM_SERVER_FULL', {}, 0);
 
-/** Where the engine's datagrams go: the worker loop's native socket, sent in one batch per loop turn. */
+/**
+ * Where the engine's datagrams go: the worker loop's native socket, sent in one batch per loop turn.
+ * Peers are uint32s (IPv4 as itself, IPv6 as the socket's peer id); the socket names them.
+ */
 export interface DatagramSink {
   queue(bytes: Uint8Array, offset: number, length: number, addr: number, port: number): boolean;
+  peerId(address: string): number;
+  peerAddress(addr: number): string | null;
 }
 
 export class ServerEngine {
@@ -144,7 +149,7 @@ export class ServerEngine {
       const a = ch.audio;
       out.push({
         id: ch.id,
-        address: `${ch.address}:${ch.port}`,
+        address: `${ch.endpoint}`,
         name: ch.info.name,
         jitterBufferSize: ch.jitterBlocks,
         channels: a ? a.format.channels : 0,
@@ -186,7 +191,7 @@ export class ServerEngine {
 
   /** Sends a connection-less message to any address from the server's own port (directory registration). */
   sendClmTo<N extends ClmMessageName>(name: N, value: MessageValues[N], address: string, port: number): void {
-    this.sendRaw(encodeMessage(name, value, 0), port, ipv4ToUint(address));
+    this.sendRaw(encodeMessage(name, value, 0), port, this.sink.peerId(address));
   }
 
   /**
@@ -205,7 +210,7 @@ export class ServerEngine {
 
   /** The directory we register with (or null): the only source whose CLM_SEND_EMPTY_MESSAGE we obey. */
   setHolePunchSource(address: string | null): void {
-    this.holePunchSource = address === null ? null : ipv4ToUint(address);
+    this.holePunchSource = address === null ? null : this.sink.peerId(address);
   }
 
   // ---- receive path ----
@@ -234,7 +239,7 @@ export class ServerEngine {
       const ch = this.byKey.get(channelKey(addr, port));
       // Acknowledged messages are only taken from an address that owns a channel, and are not ACKed
       // otherwise (§2.1): a client's first NETW_TRANSPORT_PROPS races its first audio packet.
-      if (!ch) return this.drop('acked-from-unknown-address', `acknowledged message ${f.id} from ${uintToIpv4(addr)}:${port} without a channel`);
+      if (!ch) return this.drop('acked-from-unknown-address', `acknowledged message ${f.id} from ${this.endpoint(addr, port)} without a channel`);
       ch.link.receiveFrame(f, nowMs);
       return;
     }
@@ -247,7 +252,7 @@ export class ServerEngine {
     if (!ch) {
       const created = this.allocate(addr, port);
       if (!created) {
-        this.drop('server-full', `server full: refused ${uintToIpv4(addr)}:${port}`);
+        this.drop('server-full', `server full: refused ${this.endpoint(addr, port)}`);
         this.sendRaw(SERVER_FULL, port, addr);
         return;
       }
@@ -256,10 +261,10 @@ export class ServerEngine {
     // Any non-protocol datagram keeps the channel alive, valid audio or not (§4.1).
     ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
     const a = ch.audio;
-    if (!a) return this.drop('audio-before-format', `audio from ${ch.address}:${ch.port} before NETW_TRANSPORT_PROPS`);
-    if (!a.putPacket(msg, length, ch.autoJitter ? ch.auto : null)) {
+    if (!a) return this.drop('audio-before-format', `audio from ${ch.endpoint} before NETW_TRANSPORT_PROPS`);
+    if (!a.putPacket(msg, length)) {
       ch.wrongSizePackets++;
-      return this.drop('audio-wrong-size', `audio of ${length} bytes from ${ch.address}:${ch.port}, expected ${a.packets[0]!.length}`);
+      return this.drop('audio-wrong-size', `audio of ${length} bytes from ${ch.endpoint}, expected ${a.packets[0]!.length}`);
     }
     ch.fade.onPacket();
   }
@@ -269,7 +274,7 @@ export class ServerEngine {
     try {
       m = decodeMessage(f.id, f.payload);
     } catch (e) {
-      return this.drop('clm-invalid', `${uintToIpv4(addr)}:${port}: ${(e as Error).message}`);
+      return this.drop('clm-invalid', `${this.endpoint(addr, port)}: ${(e as Error).message}`);
     }
     const address = addr;
     switch (m.name) {
@@ -294,18 +299,18 @@ export class ServerEngine {
         // Hole punching for a client the directory told about; obeyed only from that directory so the
         // server cannot be used to send packets anywhere on a stranger's behalf.
         if (this.holePunchSource !== null && addr === this.holePunchSource) {
-          this.sendRaw(encodeMessage('CLM_EMPTY_MESSAGE', {}, 0), m.value.port, ipv4ToUint(m.value.ip));
+          this.sendRaw(encodeMessage('CLM_EMPTY_MESSAGE', {}, 0), m.value.port, this.sink.peerId(m.value.ip));
         } else {
-          this.drop('clm-unhandled', `CLM_SEND_EMPTY_MESSAGE from ${uintToIpv4(addr)}, not our directory`);
+          this.drop('clm-unhandled', `CLM_SEND_EMPTY_MESSAGE from ${this.sink.peerAddress(addr)}, not our directory`);
         }
         return;
       default:
         if (this.forwardedClm.has(f.id)) {
-          this.emit({ event: 'clm', name: m.name, value: m.value, address: uintToIpv4(addr), port });
+          this.emit({ event: 'clm', name: m.name, value: m.value, address: this.sink.peerAddress(addr) ?? '', port });
           return;
         }
         // Directory requests (list, registration) are not ours to answer; empty messages only keep NATs open.
-        if (m.name !== 'CLM_EMPTY_MESSAGE') this.drop('clm-unhandled', `${m.name} from ${uintToIpv4(addr)}:${port} ignored`);
+        if (m.name !== 'CLM_EMPTY_MESSAGE') this.drop('clm-unhandled', `${m.name} from ${this.endpoint(addr, port)} ignored`);
     }
   }
 
@@ -314,7 +319,7 @@ export class ServerEngine {
   private allocate(addr: number, port: number): Channel | null {
     const id = this.slots.indexOf(null);
     if (id < 0) return null;
-    const ch = new Channel(id, addr, port, (c) => this.makeLink(c));
+    const ch = new Channel(id, addr, this.sink.peerAddress(addr) ?? '?', port, (c) => this.makeLink(c));
     this.slots[id] = ch;
     this.byKey.set(ch.key, ch);
     this.mixer.resetChannel(id);
@@ -334,11 +339,12 @@ export class ServerEngine {
     l.sendMessage('RECORDER_STATE', { state: this.recorderState }, now);
     this.tap?.connected(id, ch.address, ch.port);
     this.startTicking();
-    this.emit({ event: 'clientConnected', id, address: `${ch.address}:${ch.port}`, totalChannels: this.byKey.size });
+    this.emit({ event: 'clientConnected', id, address: `${ch.endpoint}`, totalChannels: this.byKey.size });
     return ch;
   }
 
   private free(ch: Channel): void {
+    ch.audio?.close();
     this.slots[ch.id] = null;
     this.byKey.delete(ch.key);
     this.mixer.removeInput(ch.id);
@@ -356,7 +362,7 @@ export class ServerEngine {
     return new ProtocolLink({
       send: (bytes) => this.sendRaw(bytes, ch.port, ch.addr),
       onMessage: (m) => this.onChannelMessage(ch, m),
-      onDrop: (reason, error) => this.drop(reason, `${ch.address}:${ch.port}: ${error}`),
+      onDrop: (reason, error) => this.drop(reason, `${ch.endpoint}: ${error}`),
     });
   }
 
@@ -386,11 +392,11 @@ export class ServerEngine {
           audio = new ChannelAudio(fmt, this.frameSamples);
         } catch (e) {
           // e.g. a coded size Opus cannot produce; keep the old format rather than dropping the client.
-          this.drop('bad-transport-props', `${ch.address}:${ch.port}: ${(e as Error).message}`);
+          this.drop('bad-transport-props', `${ch.endpoint}: ${(e as Error).message}`);
           return;
         }
-        ch.auto.reset(fmt.frameSamples as 64 | 128, fmt.sequence);
-        audio.jitter.setSize(ch.autoJitter ? ch.auto.currentSize : ch.jitterSetting);
+        audio.setJitter(ch.jitterSetting);
+        ch.audio?.close();
         ch.audio = audio;
         ch.fade.setFormat(fmt.frameSamples as 64 | 128, fmt.factor);
         return;
@@ -398,12 +404,8 @@ export class ServerEngine {
       case 'JITT_BUF_SIZE': {
         const blocks = m.value.blocks;
         ch.jitterSetting = blocks;
-        if (blocks === AUTO_JITTER_BLOCKS) {
-          ch.audio?.jitter.setSize(ch.auto.currentSize);
-          ch.link.sendMessage('JITT_BUF_SIZE', { blocks: ch.auto.currentSize }, now);
-        } else {
-          ch.audio?.jitter.setSize(blocks);
-        }
+        ch.audio?.setJitter(blocks);
+        if (blocks === JITTER.autoBlocks) ch.link.sendMessage('JITT_BUF_SIZE', { blocks: ch.jitterBlocks }, now);
         return;
       }
       case 'CHANNEL_GAIN': {
@@ -530,23 +532,21 @@ export class ServerEngine {
       const a = ch.audio;
       if (!a) continue;
       const ch2 = a.format.channels as 1 | 2;
-      const auto = ch.autoJitter ? ch.auto : null;
       let pcm: Int16Array;
       if (a.format.frameSamples === T) {
-        if (a.decodeNext(a.input, auto)) ch.underruns++;
+        if (a.decodeNext(a.input)) ch.underruns++;
         pcm = a.input;
       } else if (T === 128) {
-        if (a.decodeNext(a.inputHalves[0], auto)) ch.underruns++;
-        if (a.decodeNext(a.inputHalves[1], auto)) ch.underruns++;
+        if (a.decodeNext(a.inputHalves[0])) ch.underruns++;
+        if (a.decodeNext(a.inputHalves[1])) ch.underruns++;
         pcm = a.input;
       } else {
-        if (a.phase === 0 && a.decodeNext(a.convIn, auto)) ch.underruns++;
+        if (a.phase === 0 && a.decodeNext(a.convIn)) ch.underruns++;
         pcm = a.convInHalves[a.phase]!;
       }
-      if (auto && auto.changed) {
-        auto.changed = false;
-        a.jitter.setSize(auto.currentSize);
-        ch.link.sendMessage('JITT_BUF_SIZE', { blocks: auto.currentSize }, now);
+      if (a.sizeChanged) {
+        a.sizeChanged = false;
+        ch.link.sendMessage('JITT_BUF_SIZE', { blocks: a.receiver.size }, now);
       }
       a.current = pcm;
       if (ch.identified) {
@@ -609,6 +609,11 @@ export class ServerEngine {
   }
 
   // ---- helpers ----
+
+  /** "a.b.c.d:port" or "[v6]:port", for messages. */
+  private endpoint(addr: number, port: number): string {
+    return endpointText(this.sink.peerAddress(addr) ?? '?', port);
+  }
 
   private sendRaw(bytes: Uint8Array, port: number, addr: number): void {
     if (!this.sink.queue(bytes, 0, bytes.length, addr, port)) this.drop('send-queue-full', 'send queue full');

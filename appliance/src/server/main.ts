@@ -7,6 +7,7 @@ import { EngineStartError } from './engine-host.js';
 import { startServerControl, type ServerControl } from './server-control.js';
 import { ServerRuntime } from './server-runtime.js';
 import { timingsFromEnv, type RegistrarTimings } from './directory-registrar.js';
+import { mapperTimingsFromEnv, type MapperTimings } from '../reach/mapper-timings.js';
 import { controlSocketPath, resolveSecretFile } from '../service-paths.js';
 
 export { engineOptionsFrom } from './server-runtime.js';
@@ -18,6 +19,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   let overrides: SettingsPatch = {};
   let db: string | undefined;
   let timings: RegistrarTimings;
+  let mapperTimings: MapperTimings;
   try {
     const pre = parseServiceArgs('server', argv);
     if (pre.help) {
@@ -25,6 +27,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       return 0;
     }
     timings = timingsFromEnv(process.env.RIFFBOX_REGISTRATION_TIMINGS);
+    mapperTimings = mapperTimingsFromEnv(process.env.RIFFBOX_PORTMAP_TIMINGS);
     db = pre.db;
     if (db) store = SettingsStore.open(db);
     const stored = store ? store.getFlat() : defaultSettings();
@@ -43,7 +46,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const runtime = new ServerRuntime(settings, { timings, db: store?.path, log: (line) => console.log(`riffbox server: ${line}`) });
+  const runtime = new ServerRuntime(settings, { timings, mapperTimings, db: store?.path, log: (line) => console.log(`riffbox server: ${line}`) });
   let port: number;
   try {
     port = await runtime.start();

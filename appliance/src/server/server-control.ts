@@ -111,6 +111,20 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
     return { mode: s['server.mode'], ...runtime.registrar.snapshot() };
   });
 
+  /**
+   * `riffbox/getReachability` → for each address a friend could use (`ipv4`, `ddns`, `ipv6`) a verdict
+   * (`proven` | `likely` | `not_reachable` | `unknown`), a reason code and the owner's next step
+   * (appliance/src/reach/reachability.ts lists them), plus the router mappings and the last hairpin
+   * probe. May take up to 2 s: it probes the box's own public address and resolves the DDNS name.
+   */
+  rpc.register('riffbox/getReachability', () => runtime.reach.report());
+
+  /** `riffbox/getPortMapping` → the router mappings only (IPv4 port, IPv6 pinhole), at once. */
+  rpc.register('riffbox/getPortMapping', () => {
+    const s = live();
+    return { mode: s['server.mode'], enabled: s['server.portMapping'], port: runtime.host.port, ...runtime.reach.mapper.snapshot() };
+  });
+
   // What `riffbox status` and the admin's Status page show, in one call: the port and mode the
   // running server uses (flags may differ from the store), its registration and who is playing.
   rpc.register('riffbox/getStatus', async () => {

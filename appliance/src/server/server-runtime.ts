@@ -10,11 +10,14 @@ import type { EngineEvent } from './engine.js';
 import { DirectoryRegistrar, type RegistrarTimings, type RegistrationInfo } from './directory-registrar.js';
 import { Recorder } from '../recorder/recorder.js';
 import { recorderLimitsOf, recordingDirOf, ringBytesOf } from '../recorder/recorder-settings.js';
+import { ReachMonitor } from '../reach/reach-monitor.js';
+import { DEFAULT_MAPPER_TIMINGS, type MapperTimings } from '../reach/mapper-timings.js';
 
 export function engineOptionsFrom(s: FlatSettings): ServerEngineOptions {
   return {
     port: s['server.port'],
-    bindAddress: '0.0.0.0',
+    // Dual-stack: IPv6 friends and IPv4 ones on one socket (the worker falls back to IPv4 without IPv6).
+    bindAddress: '::',
     maxClients: s['server.maxClients'],
     fastUpdate: s['server.fastUpdate'],
     name: s['server.name'],
@@ -56,13 +59,14 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
   host: ServerEngineHost;
   readonly registrar: DirectoryRegistrar;
   readonly recorder: Recorder;
+  readonly reach: ReachMonitor;
   private current: FlatSettings;
   private restarting = false;
   private stopped = false;
   private readonly db: string | undefined;
 
   /** @param opts.db the settings database, beside which recordings go when no folder is set */
-  constructor(settings: FlatSettings, opts: { timings?: RegistrarTimings; log?: (line: string) => void; db?: string } = {}) {
+  constructor(settings: FlatSettings, opts: { timings?: RegistrarTimings; mapperTimings?: MapperTimings; log?: (line: string) => void; db?: string } = {}) {
     super();
     this.current = settings;
     this.db = opts.db;
@@ -78,6 +82,12 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     this.registrar = new DirectoryRegistrar(this.host, registrationInfo(settings, settings['server.port']), {
       timings: opts.timings,
       log: opts.log,
+    });
+    this.reach = new ReachMonitor({
+      timings: opts.mapperTimings ?? DEFAULT_MAPPER_TIMINGS,
+      log: opts.log ?? (() => undefined),
+      registration: () => this.registrar.snapshot(),
+      serverListensIPv6: () => this.host.family === 6,
     });
   }
 
@@ -98,6 +108,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     await this.recorder.bindEngine(this.host);
     this.registrar.setTransport(this.host, { port });
     await this.registrar.setDirectory(wantedDirectory(this.current));
+    await this.reach.apply(this.current, port);
     return port;
   }
 
@@ -122,6 +133,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     this.current = next;
     this.registrar.setInfo(registrationInfo(next, this.host.port));
     await this.registrar.setDirectory(wantedDirectory(next));
+    await this.reach.apply(next, this.host.port);
     return { changed, restarted: restart, port: this.host.port };
   }
 
@@ -129,6 +141,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
   async setDirectory(mode: 'private' | 'public', directory: string): Promise<void> {
     this.current = { ...this.current, 'server.mode': mode, 'server.directory': mode === 'public' ? directory : this.current['server.directory'] };
     await this.registrar.setDirectory(wantedDirectory(this.current));
+    await this.reach.apply(this.current, this.host.port);
   }
 
   /** Live name/city/country change (jamulusserver/setServerName). */
@@ -151,8 +164,8 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
 
   async stop(): Promise<void> {
     this.stopped = true;
-    // Unregister while the socket the directory knows is still open.
-    await this.registrar.stop();
+    // Unregister while the socket the directory knows is still open; close the router's port too.
+    await Promise.all([this.registrar.stop(), this.reach.stop()]);
     await this.host.stop();
     void this.recorder.bindEngine(null);
     // The writer takes what is left in the ring and finishes the session ("shutdown").
@@ -174,6 +187,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
       if (host !== this.host) return;
       if (e.event === 'clm') this.registrar.onClm(e.name, e.value, e.address, e.port);
       if (e.event === 'recordingSessionEnded') this.recorder.sessionIdle(e.session);
+      if (e.event === 'clientConnected') this.reach.onClientConnected(e.address);
       this.emit('event', e);
     });
     host.on('exit', (code) => {

@@ -233,6 +233,8 @@ export interface HostPort {
 export function splitHostPort(value: string): HostPort | undefined {
   let host: string;
   let portText: string | undefined;
+  // A bare IPv6 address has no port (its colons would be ambiguous); with a port it is [v6]:port.
+  if (isIPv6(value)) return { host: value, port: undefined };
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
   if (v6) {
     host = v6[1] ?? '';

@@ -84,6 +84,10 @@ export const SETTINGS = {
   'server.directory': setting('Directory', directory({ default: 'any_genre_1' }), {
     reload: S, cli: { server: 'directory' }, help: 'genre directory key or a custom host[:port], used in public mode',
   }),
+  'server.portMapping': setting('Automatic port mapping', boolean(true), {
+    reload: S, cli: { server: 'port-mapping' },
+    help: 'in private mode, ask the router to open the port (UPnP IGD, NAT-PMP or PCP) and an IPv6 pinhole; off: forward the port by hand',
+  }),
   'server.publicIp': setting('Public IP', ipv4({ optional: true }), {
     reload: S, cli: { server: 'public-ip' }, help: 'the address the directory should list, when it cannot see it itself',
   }),
@@ -173,6 +177,9 @@ export const SETTINGS = {
   'ddns.checkip': setting('Address lookup', text({
     maxLength: 200, default: '', pattern: /^$|^https?:\/\/[^\s,#'"\\=]+$/, patternMessage: 'must be an http:// or https:// address without spaces, commas, quotes or #',
   }), { reload: ['ddns'], help: 'a web address that answers with your public IPv4 address as text; empty: https://api.ipify.org/' }),
+  'ddns.addresses': setting('Publish', choice(['ipv4', 'ipv4+ipv6', 'ipv6'] as const, 'ipv4', {
+    ipv4: 'IPv4 (A record)', 'ipv4+ipv6': 'IPv4 and IPv6 (A and AAAA records)', ipv6: 'IPv6 only (AAAA record)',
+  }), { reload: ['ddns'], help: 'IPv6 only for a line without a public IPv4 address of its own (DS-Lite, carrier-grade NAT)' }),
 
   // ---- system (issue 5) ----
   'system.hostname': setting('Host name', hostLabel({ default: 'riffbox' }), { reload: ['hostname'], help: 'the box answers as NAME.local' }),

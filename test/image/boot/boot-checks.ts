@@ -107,10 +107,10 @@ export async function bootChecks(vm: Vm, r: Report, ports: BoxPorts, deadlineMs:
 
   const dec = await runGuestScript(vm, 'guest-decode.cjs', 120000);
   for (const frames of ['128', '64']) {
-    const m = dec.out.match(new RegExp(`DECODE frames=${frames} samples=(\\d+) rms=(\\d+) plc=(-?\\d+) us_per_frame=([\\d.]+) opus=(.*)`));
-    r.check(`the addon encodes, decodes and conceals a lost ${frames}-sample Opus custom frame on the target`,
-      !!m && m[1] === frames && Number(m[2]) > 1000 && m[3] === frames,
-      m ? `samples ${m[1]}, rms ${m[2]}, concealed ${m[3]}, ${m[4]} µs per encode+decode under QEMU (proves it runs, not a speed), ${m[5]!.trim()}` : `exit ${dec.code}: ${dec.out.slice(-300)}`);
+    const m = dec.out.match(new RegExp(`DECODE frames=${frames} samples=(\\d+) rms=(\\d+) plc=(-?\\d+) us_per_frame=([\\d.]+) opus=(.*) simd=(.*)`));
+    r.check(`the addon encodes, decodes and conceals a lost ${frames}-sample Opus custom frame on the target, with opus's NEON build`,
+      !!m && m[1] === frames && Number(m[2]) > 1000 && m[3] === frames && /NEON/.test(m[6]!),
+      m ? `samples ${m[1]}, rms ${m[2]}, concealed ${m[3]}, ${m[4]} µs per encode+decode under QEMU (proves it runs, not a speed), ${m[5]!.trim()}, ${m[6]!.trim()}` : `exit ${dec.code}: ${dec.out.slice(-300)}`);
   }
 
   // A unit that crashed and was restarted still reads "active"; its restart counter remembers.

@@ -34,7 +34,7 @@ export async function startRiffboxServer(g: ProcessGroup, o: RiffboxServerOption
   const secret = randomSecret();
   const secretFile = g.path(`riffbox-server-${port}.secret`);
   writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
-  const args = [CLI, 'server', '--port', String(port), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
+  const args = [CLI, 'server', '--no-port-mapping', '--port', String(port), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
   if (o.fastUpdate) args.push('--fast-update');
   if (o.maxClients !== undefined) args.push('--max-clients', String(o.maxClients));
   if (o.welcome !== undefined) args.push('--welcome', o.welcome);

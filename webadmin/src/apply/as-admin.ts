@@ -1,11 +1,11 @@
 // Runs an admin-store operation (admin-store-op.ts) as the admin's user: uid riffbox-admin with the
-// services' group riffbox (so settings.db's files stay shared), no supplementary groups. From a
-// checkout everything is one user, so it simply runs.
+// services' group riffbox (so settings.db's files stay shared), no supplementary groups, in a child
+// process. From a checkout everything is one user, so it runs right here.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApplyContext } from './context.js';
-import type { StoreAnswer, StoreOp } from './admin-store-op.js';
+import { perform, type StoreAnswer, type StoreOp } from './admin-store-op.js';
 import { ADMIN_DB, ADMIN_USER } from '../box-paths.js';
 
 const OP_SCRIPT = fileURLToPath(new URL('./admin-store-op.js', import.meta.url));
@@ -21,9 +21,11 @@ export function idOf(file: string, name: string, text = readFileSync(file, 'utf8
   throw new Error(`no "${name}" in ${file}`);
 }
 
-export function asAdmin(ctx: ApplyContext, request: StoreOp): Promise<StoreAnswer> {
-  const ids = ctx.system ? { uid: idOf('/etc/passwd', ADMIN_USER), gid: idOf('/etc/group', SHARED_GROUP) } : {};
-  const body = JSON.stringify({ settingsDb: ctx.db, adminDb: ctx.path(ADMIN_DB), request });
+export async function asAdmin(ctx: ApplyContext, request: StoreOp): Promise<StoreAnswer> {
+  const r = { settingsDb: ctx.db, adminDb: ctx.path(ADMIN_DB), request };
+  if (!ctx.system) return perform(r);
+  const ids = { uid: idOf('/etc/passwd', ADMIN_USER), gid: idOf('/etc/group', SHARED_GROUP) };
+  const body = JSON.stringify(r);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [OP_SCRIPT], {
       ...ids,

@@ -13,18 +13,21 @@ import { BOOT_FILE, CONSOLE_ISSUE } from '../box-paths.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../security/password.js';
 import { newClaimCode, normalizeClaimCode } from '../security/claim-code.js';
 
+/** Where a line for the person goes: the journal on the box, the terminal from a checkout. */
+type Say = (line: string) => void;
+
 interface BootText {
   text: string;
   /** What is on the card now ('' if nothing), to write only when something changed. */
   readonly before: string;
 }
 
-function readBootText(ctx: ApplyContext): BootText {
+function readBootText(ctx: ApplyContext, say: Say): BootText {
   const path = ctx.path(BOOT_FILE);
   let before = '';
   try {
     if (statSync(path).size <= BOOT_FILE_MAX_BYTES) before = readFileSync(path, 'utf8');
-    else console.log(`${BOOT_FILE} is larger than ${BOOT_FILE_MAX_BYTES} bytes; writing a fresh one`);
+    else say(`${BOOT_FILE} is larger than ${BOOT_FILE_MAX_BYTES} bytes; writing a fresh one`);
   } catch {
     // No file (deleted by the owner, or a first start from a checkout): the template again.
   }
@@ -59,14 +62,14 @@ async function issueCode(ctx: ApplyContext, b: BootText, why: string): Promise<s
   return code;
 }
 
-function tellTerminal(ctx: ApplyContext, code: string): void {
+function tellTerminal(ctx: ApplyContext, code: string, say: Say): void {
   // From a checkout the person at this terminal holds the "card" (the folder): show it here too.
   // On the box stdout goes to the journal, where a code has no business.
-  if (!ctx.system) console.log(`riffbox claim code: ${code}   (also in ${ctx.path(BOOT_FILE)})`);
+  if (!ctx.system) say(`riffbox claim code: ${code}   (also in ${ctx.path(BOOT_FILE)})`);
 }
 
-export async function bootConfig(ctx: ApplyContext): Promise<number> {
-  const b = readBootText(ctx);
+export async function bootConfig(ctx: ApplyContext, say: Say = console.log): Promise<number> {
+  const b = readBootText(ctx, say);
   const values = parseBootFile(b.text);
   let state = await asAdmin(ctx, { op: 'state' });
   let status = 0;
@@ -76,18 +79,18 @@ export async function bootConfig(ctx: ApplyContext): Promise<number> {
     if (problem) {
       b.text = withValue(b.text, 'admin_password', '', `was NOT taken on ${noteDate()}: it must have 8 to 256 characters`);
       // The owner's input, not a failure of the box: the note on the card says what to fix.
-      console.log('admin_password in riffbox.txt refused: it must have 8 to 256 characters');
+      say('admin_password in riffbox.txt refused: it must have 8 to 256 characters');
     } else {
       state = await asAdmin(ctx, { op: 'set-password', hash: await hashPassword(values.admin_password) });
       b.text = withValue(b.text, 'admin_password', '', `was taken on ${noteDate()} and removed from this file; every browser was logged out`);
-      console.log('admin password taken from riffbox.txt; every session ended');
+      say('admin password taken from riffbox.txt; every session ended');
     }
   }
 
   if (values.ssh_authorized_key !== '') {
     const r = await installShellKey(ctx, values.ssh_authorized_key);
     b.text = withValue(b.text, 'ssh_authorized_key', r.ok ? '' : values.ssh_authorized_key, r.note);
-    console.log(`ssh_authorized_key: ${r.note}`);
+    say(`ssh_authorized_key: ${r.note}`);
   }
 
   if (state.claimed) {
@@ -99,12 +102,12 @@ export async function bootConfig(ctx: ApplyContext): Promise<number> {
     let code = typed !== null && state.claimCodeHash !== '' && (await verifyPassword(typed, state.claimCodeHash)) ? typed : null;
     code ??= await issueCode(ctx, b, 'at start-up');
     if (code === null) {
-      console.log('FAILED: the admin store refused a claim code');
+      say('FAILED: the admin store refused a claim code');
       status = 1;
     } else {
       await showOnConsole(ctx, code);
-      tellTerminal(ctx, code);
-      console.log(ctx.system ? 'box unclaimed: claim code on the card and the console' : 'box unclaimed');
+      tellTerminal(ctx, code, say);
+      say(ctx.system ? 'box unclaimed: claim code on the card and the console' : 'box unclaimed');
     }
   }
   saveBootText(ctx, b);
@@ -112,21 +115,21 @@ export async function bootConfig(ctx: ApplyContext): Promise<number> {
 }
 
 /** After a factory reset (the admin has already made its store unclaimed): a fresh code, at once. */
-export async function claimReset(ctx: ApplyContext): Promise<number> {
+export async function claimReset(ctx: ApplyContext, say: Say = console.log): Promise<number> {
   const state = await asAdmin(ctx, { op: 'state' });
   if (state.claimed) {
-    console.log('FAILED: the box is claimed; a claim code is issued only after a factory reset');
+    say('FAILED: the box is claimed; a claim code is issued only after a factory reset');
     return 1;
   }
-  const b = readBootText(ctx);
+  const b = readBootText(ctx, say);
   const code = await issueCode(ctx, b, 'after a factory reset');
   if (code === null) {
-    console.log('FAILED: the admin store refused a claim code');
+    say('FAILED: the admin store refused a claim code');
     return 1;
   }
   saveBootText(ctx, b);
   await showOnConsole(ctx, code);
-  tellTerminal(ctx, code);
-  console.log(`a new claim code is in riffbox.txt on the card${existsSync(ctx.path('/etc/issue.d')) ? ' and on the HDMI console' : ''}`);
+  tellTerminal(ctx, code, say);
+  say(`a new claim code is in riffbox.txt on the card${existsSync(ctx.path('/etc/issue.d')) ? ' and on the HDMI console' : ''}`);
   return 0;
 }

@@ -31,6 +31,8 @@ function isLanAddress(host: string): boolean {
 export interface DdclientPaths {
   readonly cache: string;
   readonly webv4: string;
+  /** The interface whose global IPv6 address the AAAA record publishes (ddclient reads it there). */
+  readonly ifv6: string;
 }
 
 /** The whole file; `null` when DDNS is off (the caller stops ddclient instead). */
@@ -42,9 +44,10 @@ export function renderDdclientConf(s: FlatSettings, paths: DdclientPaths): strin
     `daemon=${DDCLIENT_DAEMON_INTERVAL_S}`,
     'syslog=yes',
     `cache=${paths.cache}`,
-    'usev4=webv4',
-    // The owner's lookup address wins; the checkout's test hook (RIFFBOX_DDNS_WEBV4) comes next.
-    `webv4=${s['ddns.checkip'] || paths.webv4}`,
+    // IPv4 as the Internet sees it (behind the router's NAT), looked up at the owner's address if set,
+    // else the checkout's test hook (RIFFBOX_DDNS_WEBV4); IPv6 is the box's own global address.
+    ...(s['ddns.addresses'] === 'ipv6' ? ['usev4=disabled'] : ['usev4=webv4', `webv4=${s['ddns.checkip'] || paths.webv4}`]),
+    ...(s['ddns.addresses'] === 'ipv4' ? [] : ['usev6=ifv6', `ifv6=${bareWord(paths.ifv6, 'IPv6 interface')}`]),
     '',
   ];
   const secret = (v: string): string => `password='${v}'`;

@@ -6,6 +6,7 @@ import { writeAtomic } from './files.js';
 import { DEFAULT_WEBV4, parseDdclientCache, renderDdclientConf } from './ddclient-conf.js';
 import { readSettingsWithSecrets } from './settings-reader.js';
 import { run } from './run.js';
+import { globalIPv6Addresses } from '../../../appliance/src/reach/local-addresses.js';
 import type { FlatSettings } from '../../../appliance/src/settings/index.js';
 
 const CONF = '/etc/ddclient.conf';
@@ -32,7 +33,8 @@ export function scrub(text: string, s: FlatSettings): string {
 
 async function writeConf(ctx: ApplyContext, s: FlatSettings): Promise<boolean> {
   const p = paths(ctx);
-  const conf = renderDdclientConf(s, { cache: p.cache, webv4: ctx.webv4 ?? DEFAULT_WEBV4 });
+  const ifv6 = (await globalIPv6Addresses())[0]?.iface ?? 'eth0';
+  const conf = renderDdclientConf(s, { cache: p.cache, webv4: ctx.webv4 ?? DEFAULT_WEBV4, ifv6 });
   if (conf === null) return false;
   writeAtomic(p.conf, conf, 0o600);
   return true;

@@ -5,7 +5,6 @@ import { chownSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApplyContext } from './context.js';
 import { writeAtomic } from './files.js';
-import { idOf } from './as-admin.js';
 import { noteDate } from './boot-file.js';
 import { run } from './run.js';
 import { SHELL_USER_FILE } from '../box-paths.js';
@@ -31,13 +30,20 @@ export interface KeyResult {
   readonly note: string;
 }
 
-function homeOf(ctx: ApplyContext, user: string): string {
-  if (!ctx.system) return ctx.path(`/home/${user}`);
+interface Account {
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+}
+
+/** The user's ids and home from /etc/passwd (from a checkout: a home under the root, no ids). */
+function accountOf(ctx: ApplyContext, user: string): Account | null {
+  if (!ctx.system) return { uid: -1, gid: -1, home: ctx.path(`/home/${user}`) };
   for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
     const f = line.split(':');
-    if (f[0] === user && f[5]) return f[5];
+    if (f[0] === user && /^\d+$/.test(f[2] ?? '') && /^\d+$/.test(f[3] ?? '') && f[5]) return { uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
   }
-  throw new Error(`no user ${user}`);
+  return null;
 }
 
 /** Refuses a path the user could have pointed elsewhere (a symlink) before root writes through it. */
@@ -56,11 +62,12 @@ export async function installShellKey(ctx: ApplyContext, key: string): Promise<K
     return { ok: false, note: `was NOT installed on ${when}: not one public key line (ssh-ed25519 AAAA… comment)` };
   }
   const user = shellUser(ctx);
-  if (user === null) return { ok: false, note: `was NOT installed on ${when}: this image has no shell user` };
-  const home = homeOf(ctx, user);
+  const account = user === null ? null : accountOf(ctx, user);
+  if (user === null || account === null) return { ok: false, note: `was NOT installed on ${when}: this image has no shell user` };
+  const home = account.home;
   const sshDir = join(home, '.ssh');
   const file = join(sshDir, 'authorized_keys');
-  const ids = ctx.system ? { uid: idOf('/etc/passwd', user), gid: idOf('/etc/group', user) } : null;
+  const ids = ctx.system ? account : null;
   mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(sshDir, { recursive: true, mode: 0o700 });
   if (!realDirectory(home) || !realDirectory(sshDir)) return { ok: false, note: `was NOT installed on ${when}: ${sshDir} is not a plain directory` };

@@ -6,7 +6,7 @@ import { writeAtomic } from './files.js';
 import { readSettings } from './settings-reader.js';
 import { run } from './run.js';
 
-const UNITS = ['riffbox-server', 'riffbox-client', 'riffbox-admin', 'riffbox-firstboot', 'ddclient'];
+const UNITS = ['riffbox-server', 'riffbox-client', 'riffbox-admin', 'riffbox-firstboot', 'riffbox-bootconfig', 'riffbox-apply@*', 'ddclient'];
 const LOG_LINES = 200;
 
 /** /etc/hosts with the 127.0.1.1 line naming the new host (Debian's convention), other lines kept. */

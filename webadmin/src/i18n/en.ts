@@ -1,5 +1,8 @@
 // English messages. Keys are what templates and handlers ask for; fr.ts translates the same keys.
+import { REACH_EN } from './reach.js';
+
 export const EN = {
+  ...REACH_EN,
   navStatus: 'Status', navServer: 'Server', navClient: 'Client & mix', navNetwork: 'Network', navDdns: 'Dynamic DNS', navSystem: 'System',
   logout: 'Log out', back: 'Back',
   setupTitle: 'Welcome to riffbox', setupIntro: 'Claim this box: type its claim code and choose the admin password. The code proves that you hold the box or its card; there is no default password.',
@@ -15,6 +18,7 @@ export const EN = {
   throttledGlobal: 'Too many wrong attempts on this box recently. Try again in {seconds} s.', throttledBusy: 'The box is busy checking other attempts. Try again in a moment.',
   newPassword: 'New password', confirmPassword: 'Repeat the password', language: 'Language',
   loginTitle: 'Log in', password: 'Password', login: 'Log in',
+  loginForgot: 'Forgot the password? Put the box\'s SD card into any computer, open the drive called "bootfs" and write admin_password=your-new-password into riffbox.txt. At its next start the box takes it and logs out every browser.',
   loginWrong: 'Wrong password.', loginThrottled: 'Too many attempts. Try again in {seconds} s.',
   passwordTooShort: 'The password must have at least 8 characters.', passwordTooLong: 'The password is too long.',
   passwordMismatch: 'The two passwords differ.', passwordWrong: 'The password is not correct.',

@@ -1,7 +1,9 @@
 // French messages, same keys as en.ts, and French labels for the settings the forms show.
 import type { EN } from './en.js';
+import { REACH_FR } from './reach.js';
 
 export const FR: Readonly<Record<keyof typeof EN, string>> = {
+  ...REACH_FR,
   navStatus: 'État', navServer: 'Serveur', navClient: 'Client et mix', navNetwork: 'Réseau', navDdns: 'DNS dynamique', navSystem: 'Système',
   logout: 'Se déconnecter', back: 'Retour',
   setupTitle: 'Bienvenue sur riffbox', setupIntro: 'Prenez possession de ce boîtier : saisissez son code de prise en main et choisissez le mot de passe d\'administration. Le code prouve que vous avez le boîtier ou sa carte ; il n\'y a pas de mot de passe par défaut.',
@@ -17,6 +19,7 @@ export const FR: Readonly<Record<keyof typeof EN, string>> = {
   throttledGlobal: 'Trop de tentatives erronées sur ce boîtier récemment. Réessayez dans {seconds} s.', throttledBusy: 'Le boîtier vérifie d\'autres tentatives. Réessayez dans un instant.',
   newPassword: 'Nouveau mot de passe', confirmPassword: 'Répétez le mot de passe', language: 'Langue',
   loginTitle: 'Connexion', password: 'Mot de passe', login: 'Se connecter',
+  loginForgot: 'Mot de passe oublié ? Mettez la carte SD du boîtier dans un ordinateur, ouvrez le lecteur « bootfs » et écrivez admin_password=votre-nouveau-mot-de-passe dans riffbox.txt. Au démarrage suivant, le boîtier le prend et déconnecte tous les navigateurs.',
   loginWrong: 'Mot de passe incorrect.', loginThrottled: 'Trop de tentatives. Réessayez dans {seconds} s.',
   passwordTooShort: 'Le mot de passe doit avoir au moins 8 caractères.', passwordTooLong: 'Le mot de passe est trop long.',
   passwordMismatch: 'Les deux mots de passe diffèrent.', passwordWrong: 'Le mot de passe est incorrect.',
@@ -99,6 +102,7 @@ export const FR_SETTINGS: Readonly<Record<string, readonly [string, string?]>> =
   'server.welcome': ['Message d\'accueil', 'envoyé à chaque musicien qui se connecte (HTML autorisé, comme dans Jamulus)'],
   'server.fastUpdate': ['Mise à jour rapide', 'trames de 64 échantillons pour les clients qui les gèrent (moins de latence, plus de CPU)'],
   'server.directory': ['Annuaire', 'annuaire de genre ou hôte[:port] personnalisé, utilisé en mode public'],
+  'server.portMapping': ['Ouverture automatique du port', 'en mode privé, demander au routeur d\'ouvrir le port (UPnP IGD, NAT-PMP ou PCP) et le pare-feu IPv6 ; désactivé : redirigez le port à la main'],
   'client.enabled': ['Client local (se connecter au démarrage)'], 'client.server': ['Serveur', 'hôte[:port] du serveur Jamulus à rejoindre'],
   'client.device': ['Interface audio'], 'client.name': ['Nom'], 'client.instrument': ['Instrument'], 'client.country': ['Pays'],
   'client.city': ['Ville'], 'client.skill': ['Niveau', '0 non précisé, 1 débutant, 2 intermédiaire, 3 expert'],
@@ -111,6 +115,7 @@ export const FR_SETTINGS: Readonly<Record<string, readonly [string, string?]>> =
   'ddns.host': ['Nom d\'hôte'], 'ddns.username': ['Identifiant'], 'ddns.password': ['Mot de passe'], 'ddns.token': ['Jeton'],
   'ddns.zone': ['Zone', 'Cloudflare uniquement'],
   'ddns.checkip': ['Recherche de l\'adresse', 'une adresse web qui répond par votre adresse IPv4 publique en texte ; vide : https://api.ipify.org/'],
+  'ddns.addresses': ['Publier', 'IPv6 seule pour une ligne sans adresse IPv4 publique à elle (DS-Lite, CGNAT)'],
   'system.hostname': ['Nom d\'hôte', 'le boîtier répond au nom NOM.local'], 'system.language': ['Langue'],
   'server.recordingReserveMb': ['Espace libre à garder', 'Mo : l\'enregistrement s\'arrête avant que l\'espace libre passe sous cette valeur'],
   'server.recordingMaxMinutes': ['Session la plus longue', 'minutes : l\'enregistrement s\'arrête quand une session atteint cette durée (240 garde chaque fichier sous les 4 Go d\'un WAV)'],

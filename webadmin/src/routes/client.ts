@@ -98,7 +98,8 @@ export function clientRoutes(d: AdminDeps) {
           return;
         }
         entry[control] = Number(raw);
-      } else if (control === 'mute' || control === 'solo') {
+      } else if ((control === 'mute' || control === 'solo') && ['true', 'on', 'false', 'off', ''].includes(raw)) {
+        // A checkbox: 'on' or 'true' when ticked, nothing (or 'false') when not; anything else is refused.
         entry[control] = raw === 'true' || raw === 'on';
       } else {
         res.status(422).type('text').send(t('mixBadValue'));

@@ -10,6 +10,7 @@ import type { Translator } from '../i18n/index.js';
 
 const KEYS: readonly SettingKey[] = [
   'ddns.enabled', 'ddns.provider', 'ddns.server', 'ddns.host', 'ddns.username', 'ddns.password', 'ddns.token', 'ddns.zone', 'ddns.checkip',
+  'ddns.addresses',
 ];
 
 export function ddnsRoutes(d: AdminDeps) {

@@ -7,8 +7,10 @@ import { isHtmx, render } from '../render.js';
 import { showForm, saveForm, type FormPage, type FormState } from '../settings-form.js';
 import type { SettingKey } from '../../../appliance/src/settings/index.js';
 import type { Translator } from '../i18n/index.js';
+import { portMapView, type PortMapAnswer } from '../reach-view.js';
 
 const KEYS: readonly SettingKey[] = ['network.staticEnabled', 'network.address', 'network.prefix', 'network.gateway', 'network.dns', 'network.revertSeconds'];
+const PORTMAP_KEYS: readonly SettingKey[] = ['server.portMapping'];
 
 interface PendingStatus {
   pending: boolean;
@@ -53,7 +55,11 @@ export function networkRoutes(d: AdminDeps) {
     async context(req: Request, res: Response, st: FormState) {
       const t = res.locals.t as Translator;
       let s = d.store.getFlat();
-      const [net, pending] = await Promise.all([d.info.network.get(), pendingStatus()]);
+      const [net, pending, portmap] = await Promise.all([
+        d.info.network.get(),
+        pendingStatus(),
+        d.server.call<PortMapAnswer>('riffbox/getPortMapping').catch(() => null),
+      ]);
       // The revert timer ran (nobody confirmed): the stored choice follows what the box really has.
       let reverted = false;
       if (s['network.staticEnabled'] && !pending.pending && pending.keyfile === false) {
@@ -64,8 +70,9 @@ export function networkRoutes(d: AdminDeps) {
       const adminPort = req.socket.localPort ?? 80;
       const host = s['network.staticEnabled'] && s['network.address'] ? s['network.address'] : net.address;
       return {
-        f: fieldViews(KEYS, s, t, st.errors, st.submitted),
+        f: fieldViews([...KEYS, ...PORTMAP_KEYS], s, t, st.errors, st.submitted),
         state: st,
+        portmap: portMapView(portmap, t),
         reverted,
         net,
         reservationIp: host,
@@ -79,6 +86,9 @@ export function networkRoutes(d: AdminDeps) {
     },
   };
 
+  // The mapping switch has its own small form: it reloads the server, not the network.
+  const portmapPage: FormPage = { ...page, keys: PORTMAP_KEYS, fragment: '_portmap.njk' };
+
   const afterPost = async (req: Request, res: Response): Promise<void> => {
     d.info.network.invalidate();
     if (isHtmx(req)) await showForm(page, req, res, { errors: {}, submitted: undefined, outcomes: res.locals.outcomes ?? [], saved: true });
@@ -87,6 +97,7 @@ export function networkRoutes(d: AdminDeps) {
 
   return {
     show: (req: Request, res: Response) => showForm(page, req, res),
+    savePortMapping: (req: Request, res: Response) => saveForm(d, portmapPage, req, res),
     save: (req: Request, res: Response) =>
       saveForm(d, page, req, res, async () => {
         const r = await d.helper.run('network-apply');

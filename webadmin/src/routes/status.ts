@@ -5,14 +5,14 @@ import type { AdminDeps } from '../deps.js';
 import { render } from '../render.js';
 import { cpuPercent, formatDuration, temperatureC, uptimeSeconds } from '../system-info.js';
 import { countryName, instrumentName } from '../../../appliance/src/settings/index.js';
+import { friendAddress, type ReachabilityReport } from '../../../appliance/src/reach/reachability.js';
+import { reachRows } from '../reach-view.js';
+import type { Translator } from '../i18n/index.js';
 import { boxStatus } from '../../../appliance/src/control/box-status.js';
 import { ServiceUnavailableError } from '../services.js';
 
-export const DEFAULT_JAMULUS_PORT = 22124;
-
-export function withPort(host: string, port: number): string {
-  return port === DEFAULT_JAMULUS_PORT ? host : `${host}:${port}`;
-}
+/** Host as a friend types it (the port only off the default). */
+export const withPort = friendAddress;
 
 interface ClientDetail {
   id: number;
@@ -69,6 +69,7 @@ export function statusRoutes(d: AdminDeps) {
       const publicIp = s['server.publicIp'] || ddns.find((e) => e.ip)?.ip || '';
       if (publicIp) addresses.push({ label: 'addrPublic', value: withPort(publicIp, port) });
       if (s['ddns.enabled'] && s['ddns.host']) addresses.push({ label: 'addrDdns', value: withPort(s['ddns.host'], port) });
+      if (net.ipv6) addresses.push({ label: 'addrIpv6', value: withPort(net.ipv6, port) });
       render(req, res, 'status.njk', {
         mode: srv.up ? srv.mode : s['server.mode'],
         serverName: srv.up ? srv.name : s['server.name'],
@@ -76,6 +77,17 @@ export function statusRoutes(d: AdminDeps) {
         services,
         ...liveCtx,
       });
+    },
+
+    /** The reachability rows, loaded after the page (the report may take up to 2 s: it probes and resolves). */
+    async reach(req: Request, res: Response): Promise<void> {
+      const t = res.locals.t as Translator;
+      try {
+        const r = await d.server.call<ReachabilityReport>('riffbox/getReachability', {}, 5000);
+        render(req, res, '_reach.njk', { rows: reachRows(r.entries, r.port, t), error: '' });
+      } catch (e) {
+        render(req, res, '_reach.njk', { rows: [], error: (e as Error).message });
+      }
     },
 
     async live(req: Request, res: Response): Promise<void> {

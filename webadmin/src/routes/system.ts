@@ -110,8 +110,10 @@ export function systemRoutes(d: AdminDeps) {
       d.admin.reset();
       res.append('Set-Cookie', cookieHeader(SESSION_COOKIE, '', { maxAgeSec: 0 }));
       const issued = await d.helper.run('claim-reset', 60000);
-      if (!issued.ok) console.error(`riffbox admin: factory reset: no new claim code: ${issued.output}`);
-      else console.log(`riffbox admin: factory reset; a new claim code is on the card (${claimPlaces(d).bootFile}) and the console`);
+      if (!issued.ok) console.error(`riffbox admin: factory reset: no new claim code (the box makes one at its next start): ${issued.output}`);
+      // From a checkout the helper also names the code, for the terminal that started riffbox; on
+      // the box its output never holds the code.
+      else console.log(`riffbox admin: factory reset: ${d.helper.mode.kind === 'checkout' ? issued.output.replace(/\n/g, '; ') : `a new claim code is on the card (${claimPlaces(d).bootFile}) and the console`}`);
       await applyChanges(d, changed);
       res.redirect(303, '/setup');
     },

@@ -7,7 +7,7 @@
 // better-sqlite3 is synchronous, so nothing can interleave between the check and the write.
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { SecretSettingsBackend } from '../../../appliance/src/settings/index.js';
@@ -80,7 +80,7 @@ export class AdminStore implements SecretSettingsBackend {
     const db = new Database(path, { timeout: 5000 });
     try {
       // Only this user may read it, whatever the umask of the process that created it.
-      chmodSync(path, 0o600);
+      if (statSync(path).uid === process.getuid?.()) chmodSync(path, 0o600);
       // A rollback journal, not WAL: written a few times a month, and a read-only opener (tests,
       // inspection) never has to create a -shm file beside it.
       db.pragma('journal_mode = DELETE');

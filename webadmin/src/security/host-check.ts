@@ -1,8 +1,9 @@
 // DNS rebinding defence: a web page on evil.example can point its own name at the box's address,
 // and the browser then sends the page's requests to the box with `Host: evil.example` (and no
 // cross-origin protection, since to the browser it is the same origin). So every request must
-// name the box itself: its host name (with or without .local), riffbox.local, one of its own
-// current addresses, or loopback. Anything else is refused before any route runs.
+// name the box itself: its host name (with or without .local), riffbox.local, its dynamic DNS
+// name (which its owner controls), one of its own current addresses, or loopback. Anything else
+// is refused before any route runs.
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
@@ -47,6 +48,8 @@ function isLoopback(host: string): boolean {
 export interface HostCheckOptions {
   /** The host name the settings give the box (what avahi announces as NAME.local). */
   readonly configuredName: () => string;
+  /** The box's dynamic DNS name, '' when there is none. */
+  readonly publicName?: () => string;
   /** For tests: the box's addresses; default reads every interface. */
   readonly addresses?: () => Iterable<string>;
   /** For tests: the OS host name. */
@@ -66,6 +69,8 @@ export class HostCheck {
       const n = name.toLowerCase();
       if (n !== '' && (host === n || host === `${n}.local`)) return true;
     }
+    const publicName = this.o.publicName?.().toLowerCase() ?? '';
+    if (publicName !== '' && host === publicName) return true;
     if (isIP(host) === 0) return false;
     if (Date.now() - this.cachedAt < ADDRESS_CACHE_MS && this.cached.has(host)) return true;
     // A static IP change or a new DHCP lease may have just happened: read the addresses live.
