@@ -107,7 +107,13 @@ describe('recorder JSON-RPC and files, next to Jamulus 3.9.1', { timeout: 120_00
       await playSine(g, jack, [cj.inputs.left, cr.inputs.left]);
       // Recording starts once the client has told its name: Jamulus names a file after whatever name the client
       // has at its first recorded frame ("____" before it told one), riffbox records a musician once named.
-      await sleep(1000);
+      for (const rpc of [jamulus.rpc!.client, riffbox.rpc]) {
+        for (let i = 0; i < 100; i++) {
+          const { clients } = await rpc.call<{ clients: { name: string }[] }>('jamulusserver/getClients');
+          if (clients.some((c) => c.name === 'Carol Ü')) break;
+          await sleep(100);
+        }
+      }
       for (const rpc of [jamulus.rpc!.client, riffbox.rpc]) assert.equal(await rpc.call('jamulusserver/startRecording'), 'acknowledged');
       await sleep(3000);
       for (const rpc of [jamulus.rpc!.client, riffbox.rpc]) assert.equal(await rpc.call('jamulusserver/stopRecording'), 'acknowledged');
