@@ -4,7 +4,7 @@
 // doc comment; a list of their names (the engine's API) gives the host one promise-returning method each
 // (remoteEngine) and the worker the dispatch (serveRequests).
 import { EventEmitter } from 'node:events';
-import { Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { Worker, receiveMessageOnPort, type MessagePort, type Transferable } from 'node:worker_threads';
 
 /** An engine's methods as another thread calls them: the same arguments, the result as a promise. */
 type Remote<Api> = {
@@ -55,8 +55,9 @@ class WorkerBridge<Ev, Api> extends EventEmitter<{ event: [Ev]; exit: [number] }
     super();
   }
 
-  start(workerData: unknown): Promise<number> {
-    const worker = new Worker(this.script, { workerData });
+  /** `transferList`: what moves into the worker with workerData (a MessagePort) rather than being copied. */
+  start(workerData: unknown, transferList: Transferable[] = []): Promise<number> {
+    const worker = new Worker(this.script, { workerData, transferList });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       worker.on('message', (m: WorkerToHost<Ev>) => {

@@ -1,7 +1,7 @@
 // The load generator as its own process: N synthetic clients against one server, so its CPU can be
 // measured apart from the benchmark's bookkeeping and it never shares an event loop with it.
 //
-//   node dist/test/bench/load-generator.js --server 127.0.0.1:PORT --clients N --frames 64|128 --out FILE
+//   node dist/test/bench/load-generator.js --server 127.0.0.1:PORT --clients N --frames 64|128 --out FILE [--silent]
 //
 // Prints "streaming K of N" once every client gets server audio with sequence numbers on, or after 20 s
 // with however many do (an overloaded server may never let the last ones in). Then the driver
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     frameSamples: frames,
     clients,
     staggerMs: 20,
+    silent: process.argv.includes('--silent'),
   });
   let stopping = false;
   const stop = async (): Promise<void> => {

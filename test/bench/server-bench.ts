@@ -9,6 +9,10 @@
 //   --jamulus-chrt       run Jamulus under `chrt -f 60` (riffbox's timer thread asks for SCHED_FIFO by
 //                        itself; Jamulus 3.9.1 keeps SCHED_OTHER unless started like this)
 //   --no-generator-rt    leave the load generator on SCHED_OTHER (default: SCHED_FIFO 40 where allowed)
+//   --recording          also run both servers recording every client (kinds riffbox-rec and jamulus-rec, to a folder
+//                        under the run's temporary directory); ratio lines compare riffbox-rec with Jamulus recording
+//                        and not, and a line per run prints what recording costs riffbox: its writer thread's CPU and
+//                        the server's CPU above the same run without recording
 //
 // The load generator runs SCHED_FIFO by default because the intervals are timestamped in its event loop:
 // on a loaded shared machine a SCHED_OTHER generator reads its sockets in bursts, and the figures then
@@ -32,7 +36,8 @@ import { keepThreadsRealtime, realtimeAllowed } from '../harness/realtime.js';
 import { loadAverage, peakRssMiB, rssMiB, startCpuWindow, startThreadCpuWindow, threadCount, threadPolicies, type CpuWindow } from './proc-stats.js';
 import type { LoadResult } from './load-generator.js';
 
-type ServerKind = 'riffbox' | 'jamulus';
+type ServerKind = 'riffbox' | 'riffbox-rec' | 'jamulus' | 'jamulus-rec';
+const KINDS: readonly ServerKind[] = ['riffbox', 'riffbox-rec', 'jamulus', 'jamulus-rec'];
 type Frames = 64 | 128;
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,6 +55,7 @@ interface Options {
   measureS: number;
   jamulusChrt: boolean;
   generatorRt: boolean;
+  recording: boolean;
 }
 
 interface RiffboxCounters {
@@ -79,6 +85,8 @@ interface RunResult {
   load: LoadResult;
   /** Difference of riffbox/getServerStats over the window. */
   counters?: RiffboxCounters;
+  /** riffbox-rec: the recorder's writer thread over the window, and what it wrote. */
+  recorder?: { writerCpu: number; bytes: number; droppedTicks: number };
 }
 
 interface RunFailure {
@@ -105,20 +113,29 @@ function parseArgs(argv: string[]): Options {
   const frames = list('--frames').map(Number);
   const servers = list('--servers');
   for (const f of frames) if (f !== 64 && f !== 128) throw new Error(`--frames: 64 or 128, not ${f}`);
-  for (const s of servers) if (s !== 'riffbox' && s !== 'jamulus') throw new Error(`--servers: riffbox or jamulus, not ${s}`);
+  for (const s of servers) if (!(KINDS as readonly string[]).includes(s)) throw new Error(`--servers: ${KINDS.join(', ')}, not ${s}`);
+  const recording = argv.includes('--recording');
   for (const n of ns) if (!Number.isInteger(n) || n < 1 || n > 150) throw new Error(`--n: 1..150, not ${n}`);
   return {
     ns: ns.length ? ns : quick ? [1, 10] : [1, 10, 30],
     frames: (frames.length ? frames : [128, 64]) as Frames[],
-    servers: (servers.length ? servers : ['riffbox', 'jamulus']) as ServerKind[],
+    servers: (servers.length ? servers : recording ? KINDS : ['riffbox', 'jamulus']) as ServerKind[],
     warmupS: num('--warmup', quick ? 2 : 3),
     measureS: num('--measure', quick ? 5 : 8),
     jamulusChrt: argv.includes('--jamulus-chrt'),
     generatorRt: !argv.includes('--no-generator-rt') && realtimeAllowed(),
+    recording,
   };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The recorder's writer thread, the bytes its session holds, and the ticks the ring dropped. */
+async function recorderFigures(rpc: JsonRpcClient): Promise<{ tid: number; bytes: number; droppedTicks: number }> {
+  const d = await rpc.call<{ writerThreadId: number; droppedTicks: number; session: { bytes: number } | null }>('riffbox/getRecorderDetails');
+  if (!d.session) throw new Error('riffbox-rec: no session is being recorded');
+  return { tid: d.writerThreadId, bytes: d.session.bytes, droppedTicks: d.droppedTicks };
+}
 
 async function getRiffboxCounters(rpc: JsonRpcClient): Promise<RiffboxCounters> {
   return rpc.call<RiffboxCounters>('riffbox/getServerStats');
@@ -143,9 +160,10 @@ function diffCounters(a: RiffboxCounters, b: RiffboxCounters): RiffboxCounters {
 /** Starts the server; resolves with its process and, for riffbox, an authenticated JSON-RPC connection. */
 async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames, maxClients: number, jamulusChrt: boolean): Promise<{ proc: ManagedProcess; port: number; rpc: JsonRpcClient | null }> {
   const port = await freeUdpPort();
-  if (kind === 'jamulus') {
+  if (kind === 'jamulus' || kind === 'jamulus-rec') {
     const args = ['-s', '-n', '-p', String(port), '-u', String(maxClients)];
     if (frames === 64) args.push('-F');
+    if (kind === 'jamulus-rec') args.push('-R', group.path('recordings'));
     const proc = jamulusChrt ? group.spawn('jamulus-server', 'chrt', ['-f', '60', JAMULUS, ...args]) : group.spawn('jamulus-server', JAMULUS, args);
     // Qt starts its socket and timer threads as SCHED_OTHER explicitly; chrt alone reaches only main.
     if (jamulusChrt) keepThreadsRealtime(proc, 60);
@@ -158,6 +176,7 @@ async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames
   writeFileSync(secretFile, secret + '\n', { mode: 0o600 });
   const args = [RIFFBOX_CLI, 'server', '--no-port-mapping', '--port', String(port), '--max-clients', String(maxClients), '--jsonrpc-port', String(rpcPort), '--jsonrpc-secret-file', secretFile];
   if (frames === 64) args.push('--fast-update');
+  if (kind === 'riffbox-rec') args.push('--recording', group.path('recordings'), '--recording-reserve-mb', '100');
   const proc = group.spawn('riffbox-server', process.execPath, args);
   await proc.waitForLine(/riffbox server listening on udp\/\d+/, 15000, 'stdout');
   const rpc = await rpcConnect(rpcPort, secret, 10000);
@@ -180,6 +199,7 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
     if (!server.proc.running) throw new Error(`server exited during warm-up\n${server.proc.tail()}`);
 
     const before = server.rpc ? await getRiffboxCounters(server.rpc) : null;
+    const recBefore = kind === 'riffbox-rec' && server.rpc ? await recorderFigures(server.rpc) : null;
     const endServerCpu = startCpuWindow(server.proc.pid);
     const endGenCpu = startCpuWindow(gen.pid);
     const endThreads = startThreadCpuWindow(server.proc.pid);
@@ -188,7 +208,8 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
     process.kill(gen.pid, 'SIGUSR2');
     const serverCpu = endServerCpu();
     const generatorCpu = endGenCpu();
-    const busiestThreads = endThreads()
+    const threadRatios = endThreads();
+    const busiestThreads = threadRatios
       .slice(0, 4)
       .map((t) => `${t.name}#${t.tid} ${t.ratio.toFixed(3)}`)
       .join(', ');
@@ -198,6 +219,7 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
     const policies = threadPolicies(server.proc.pid);
     const generatorPolicies = threadPolicies(gen.pid);
     const after = server.rpc ? await getRiffboxCounters(server.rpc) : null;
+    const recAfter = recBefore && server.rpc ? await recorderFigures(server.rpc) : null;
     await gen.waitForLine(/^results /, 10000, 'stdout');
     const load = JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
     if (!server.proc.running) throw new Error(`server exited during the measurement\n${server.proc.tail()}`);
@@ -216,6 +238,14 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
       busiestThreads,
       load,
       counters: before && after ? diffCounters(before, after) : undefined,
+      recorder:
+        recBefore && recAfter
+          ? {
+              writerCpu: threadRatios.find((t) => t.tid === recAfter.tid)?.ratio ?? NaN,
+              bytes: recAfter.bytes - recBefore.bytes,
+              droppedTicks: recAfter.droppedTicks - recBefore.droppedTicks,
+            }
+          : undefined,
     };
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${group.describe(10)}`);
@@ -229,14 +259,14 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
 const f = (x: number, d: number, w: number): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a').padStart(w);
 
 const HEADER =
-  'frames   N  server    cpu/wall  p50 ms  p99 ms  max ms   late   rx %  strm  rss MiB  thr  gen cpu  gen late  load1';
+  'frames   N  server       cpu/wall  p50 ms  p99 ms  max ms   late   rx %  strm  rss MiB  thr  gen cpu  gen late  load1';
 
 function row(r: RunResult): string {
   const l = r.load;
   return [
     String(r.frames).padStart(6),
     String(r.n).padStart(3),
-    ` ${r.server.padEnd(8)}`,
+    ` ${r.server.padEnd(11)}`,
     f(r.serverCpu.ratio, 3, 9),
     f(l.intervals.p50, 3, 7),
     f(l.intervals.p99, 3, 7),
@@ -255,10 +285,20 @@ function row(r: RunResult): string {
 function ratioRow(a: RunResult, b: RunResult): string {
   const q = (x: number, y: number): string => f(x / y, 2, 0);
   return (
-    `${String(a.frames).padStart(6)} ${String(a.n).padStart(3)}  riffbox÷jamulus: cpu ${q(a.serverCpu.ratio, b.serverCpu.ratio)}` +
+    `${String(a.frames).padStart(6)} ${String(a.n).padStart(3)}  ${a.server}÷${b.server}: cpu ${q(a.serverCpu.ratio, b.serverCpu.ratio)}` +
     `  p50 ${q(a.load.intervals.p50, b.load.intervals.p50)}  p99 ${q(a.load.intervals.p99, b.load.intervals.p99)}` +
     `  max ${q(a.load.intervals.max, b.load.intervals.max)}  late ${a.load.intervals.late}/${b.load.intervals.late}` +
     `  rss ${q(a.rssMiB, b.rssMiB)}`
+  );
+}
+
+function recordingLine(rec: RunResult, plain: RunResult | undefined): string {
+  const r = rec.recorder!;
+  const extra = plain ? f(rec.serverCpu.ratio - plain.serverCpu.ratio, 3, 0) : 'n/a';
+  return (
+    `${String(rec.frames).padStart(6)} ${String(rec.n).padStart(3)}  recording's own cost: writer thread ${f(r.writerCpu, 4, 0)} of a core,` +
+    ` server cpu ${f(rec.serverCpu.ratio, 3, 0)} recording vs ${plain ? f(plain.serverCpu.ratio, 3, 0) : 'n/a'} not (${extra});` +
+    ` wrote ${(r.bytes / 1e6).toFixed(1)} MB (${((r.bytes / 1e6) / rec.load.windowMs * 1000).toFixed(2)} MB/s), ring dropped ${r.droppedTicks} ticks`
   );
 }
 
@@ -311,7 +351,12 @@ async function main(): Promise<void> {
       }
       const a = find('riffbox', frames, n);
       const b = find('jamulus', frames, n);
+      const ar = find('riffbox-rec', frames, n);
+      const br = find('jamulus-rec', frames, n);
       if (a && b) console.log(ratioRow(a, b));
+      if (ar && br) console.log(ratioRow(ar, br));
+      if (ar && b) console.log(ratioRow(ar, b));
+      if (ar) console.log(recordingLine(ar, a));
       if (a?.counters) console.log(counterLine(a));
       for (const s of opts.servers) {
         const r = find(s, frames, n);
@@ -323,11 +368,16 @@ async function main(): Promise<void> {
   const [e1, e5, e15] = loadAverage();
   console.log(`load average at the end ${e1} ${e5} ${e15}`);
 
-  const a = find('riffbox', 128, 10);
-  const b = find('jamulus', 128, 10);
-  const cpu = a && b ? (a.serverCpu.ratio / b.serverCpu.ratio).toFixed(2) : 'n/a';
-  const p99 = a && b ? (a.load.intervals.p99 / b.load.intervals.p99).toFixed(2) : 'n/a';
-  console.log(`server_cpu_ratio=${cpu} interval_p99_ratio=${p99}`);
+  const ratios = (a: RunResult | undefined, b = find('jamulus', 128, 10)): string => {
+    const cpu = a && b ? (a.serverCpu.ratio / b.serverCpu.ratio).toFixed(2) : 'n/a';
+    const p99 = a && b ? (a.load.intervals.p99 / b.load.intervals.p99).toFixed(2) : 'n/a';
+    return `server_cpu_ratio=${cpu} interval_p99_ratio=${p99}`;
+  };
+  if (opts.recording) {
+    console.log(`recording on, riffbox ÷ Jamulus recording: ${ratios(find('riffbox-rec', 128, 10), find('jamulus-rec', 128, 10))}`);
+    console.log(`recording on, riffbox ÷ Jamulus not recording: ${ratios(find('riffbox-rec', 128, 10))}`);
+  }
+  console.log(ratios(find('riffbox', 128, 10)));
   if (failures.length) process.exitCode = 1;
 }
 

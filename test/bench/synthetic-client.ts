@@ -304,6 +304,8 @@ export interface PoolOptions {
   ringCapacity?: number;
   /** Pause between opening clients, so the server sees connections one by one as people join. */
   staggerMs?: number;
+  /** Send silence instead of the sine (a test that listens to real clients beside this load). */
+  silent?: boolean;
 }
 
 export interface PoolStats {
@@ -329,7 +331,8 @@ export class SyntheticClientPool {
 
   static async open(opts: PoolOptions): Promise<SyntheticClientPool> {
     const pool = new SyntheticClientPool(opts.frameSamples);
-    const loop = buildPacketLoop(opts.frameSamples, opts.channels ?? 1);
+    const channels = opts.channels ?? 1;
+    const loop = buildPacketLoop(opts.frameSamples, channels, codedBytesFor(opts.frameSamples, channels, 'normal'), opts.silent ? 0 : 8000);
     pool.startTimer();
     try {
       for (let i = 0; i < opts.clients; i++) {

@@ -26,7 +26,8 @@ export interface Box {
   clientRpc(): Promise<JsonRpcClient>;
 }
 
-export async function startBox(g: ProcessGroup, opts: { client?: boolean } = {}): Promise<Box> {
+/** `adminEnv`: more environment for the admin (e.g. RIFFBOX_USB_DEVICE, the checkout's stand-in USB stick). */
+export async function startBox(g: ProcessGroup, opts: { client?: boolean; adminEnv?: Record<string, string> } = {}): Promise<Box> {
   const db = g.path('settings.db');
   const root = g.path('root');
   await g.run('init', process.execPath, [CLI, 'init', '--db', db], { timeoutMs: 20000 });
@@ -56,7 +57,7 @@ export async function startBox(g: ProcessGroup, opts: { client?: boolean } = {})
     client = g.spawn('riffbox-client', process.execPath, [CLI, 'client', ...common]);
   }
   const admin = g.spawn('riffbox-admin', process.execPath, [CLI, 'admin', ...common, '--port', String(adminPort), '--bind', '127.0.0.1'], {
-    env: { RIFFBOX_ROOT: root },
+    env: { RIFFBOX_ROOT: root, ...opts.adminEnv },
   });
   await admin.waitForLine(/riffbox admin listening on http:\/\/127\.0\.0\.1:\d+/, 20000);
   return {

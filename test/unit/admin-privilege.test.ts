@@ -4,6 +4,7 @@
 // user cannot open. The rule and the units are checked as files; the rule is also run (it is
 // JavaScript) against the requests that must pass and those that must not; and, as root, real
 // processes with the two users' ids show the store closed to the server and settings.db shared.
+import { USB_MOUNT_POINT } from '../../appliance/src/recorder/recorder-facts.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -66,14 +67,15 @@ test('the polkit rule lets riffbox-admin start exactly the admin verbs, and noth
   for (const [id, user, details] of refused) assert.equal(polkitAnswer(id, user, details), 'not_handled', `${id} ${user} ${JSON.stringify(details)}`);
 });
 
-test('the admin unit: its own user and 0700 state, no privileges, nothing writable but the shared settings', () => {
+test('the admin unit: its own user and 0700 state, no privileges, nothing writable but the shared settings and recordings', () => {
   const admin = unit('riffbox-admin.service');
   assert.deepEqual(directive(admin, 'User'), [ADMIN_USER]);
   assert.deepEqual(directive(admin, 'Group'), ['riffbox']);
   assert.deepEqual(directive(admin, 'StateDirectory'), [ADMIN_STATE_DIR.replace('/var/lib/', '')]);
   assert.deepEqual(directive(admin, 'StateDirectoryMode'), ['0700']);
   assert.deepEqual(directive(admin, 'NoNewPrivileges'), ['yes']);
-  assert.deepEqual(directive(admin, 'ReadWritePaths'), ['/var/lib/riffbox'], 'no /etc, no sudo state');
+  // The recordings live under /var/lib/riffbox, or on the USB stick mounted at USB_MOUNT_POINT.
+  assert.deepEqual(directive(admin, 'ReadWritePaths').flatMap((v) => v.split(/\s+/)), ['/var/lib/riffbox', `-${USB_MOUNT_POINT}`], 'no /etc, no sudo state');
   assert.ok(!readdirSync(join(overlay, 'etc')).includes('sudoers.d') || readdirSync(join(overlay, 'etc/sudoers.d')).length === 0, 'no sudoers drop-in');
   for (const n of ['riffbox-server.service', 'riffbox-client.service']) {
     assert.deepEqual(directive(unit(n), 'User'), ['riffbox'], n);

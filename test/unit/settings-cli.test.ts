@@ -90,3 +90,20 @@ test('help lists every flag the schema declares for the service', () => {
   assert.match(usage('server'), /--server-info NAME;CITY;CC/);
   assert.ok(parseServiceArgs('client', ['--help']).help);
 });
+
+test('recording flags as Jamulus has them: --recording DIR records, --norecord waits to be started', () => {
+  const on = parseServiceArgs('server', ['--recording', '/srv/rec']).overrides;
+  assert.deepEqual(on, { 'server.recordingDir': '/srv/rec', 'server.recordingEnabled': true });
+  const waiting = parseServiceArgs('server', ['--recording', '/srv/rec', '--norecord']).overrides;
+  assert.deepEqual(waiting, { 'server.recordingDir': '/srv/rec', 'server.recordingEnabled': false });
+  assert.deepEqual(parseServiceArgs('server', ['--norecord']).overrides, { 'server.recordingEnabled': false });
+  assert.deepEqual(parseServiceArgs('server', ['--recording-reserve-mb', '200', '--recording-max-minutes', '90', '--recording-bits', '24', '--recording-buffer-mb', '32']).overrides, {
+    'server.recordingReserveMb': 200, 'server.recordingMaxMinutes': 90, 'server.recordingBits': 24, 'server.recordingBufferMb': 32,
+  });
+  assert.match(cliError(() => parseServiceArgs('server', ['--recording-max-minutes', '300'])), /--recording-max-minutes: Longest session must be between 1 and 240 minutes/);
+  assert.match(cliError(() => parseServiceArgs('server', ['--recording-buffer-mb', '5'])), /--recording-buffer-mb: .*4, 8, 16, 32, 64/);
+  assert.match(cliError(() => parseServiceArgs('client', ['--norecord'])), /unknown option --norecord for riffbox client/);
+  const help = usage('server');
+  assert.match(help, /--recording TEXT +where sessions are recorded \(Jamulus -R\)/);
+  assert.match(help, /--norecord +do not record until recording is started/);
+});

@@ -21,6 +21,10 @@ import { networkRoutes } from './routes/network.js';
 import { ddnsRoutes } from './routes/ddns.js';
 import { clientRoutes } from './routes/client.js';
 import { systemRoutes } from './routes/system.js';
+import { recordingRoutes } from './routes/recordings.js';
+import { recordingSessionRoutes } from './routes/recording-sessions.js';
+import { recordingStorageRoutes } from './routes/recording-storage.js';
+import { MixdownJobs } from './mixdown-jobs.js';
 
 export interface AdminAppOptions {
   /** settings.db opened with `admin` behind its secret settings (security/open-stores.ts). */
@@ -68,6 +72,7 @@ export function createApp(o: AdminAppOptions): AdminApp {
     client,
     clientLive: new ClientLiveState(client),
     info: new CachedInfo(helper),
+    mixdowns: new MixdownJobs(),
     secureCookies: o.secureCookies === true,
   };
 
@@ -140,6 +145,24 @@ export function createApp(o: AdminAppOptions): AdminApp {
   app.post('/client/disconnect', h(cl.connect));
   app.post('/client/mix', h(cl.mix));
   app.get('/client/meters', h(cl.meters));
+
+  const rec = recordingRoutes(deps);
+  app.get('/recordings', h(rec.show));
+  app.post('/recordings', h(rec.save));
+  app.get('/recordings/live', h(rec.live));
+  app.post('/recordings/start', h(rec.start));
+  app.post('/recordings/stop', h(rec.stop));
+  const store = recordingStorageRoutes(deps);
+  app.get('/recordings/storage', h(store.list));
+  app.post('/recordings/storage', h(store.choose));
+  app.post('/recordings/eject', h(store.eject));
+  const sessions = recordingSessionRoutes(deps);
+  app.get('/recordings/sessions', h(sessions.list));
+  app.get('/recordings/:storage/:session.zip', h(sessions.zip));
+  app.get('/recordings/:storage/:session/mixdown', h(sessions.mixdown));
+  app.post('/recordings/:storage/:session/mixdown', h(sessions.mixdown));
+  app.get('/recordings/:storage/:session/mixdown.wav', h(sessions.mixdownFile));
+  app.post('/recordings/:storage/:session/delete', h(sessions.remove));
 
   const sys = systemRoutes(deps);
   app.get('/system', h(sys.show));

@@ -5,6 +5,7 @@ import type { ClientLiveState, ServiceLink } from './services.js';
 import type { CachedInfo } from './cached-info.js';
 import type { AdminStore } from './security/admin-store.js';
 import type { AttemptGuard } from './security/throttle.js';
+import type { MixdownJobs } from './mixdown-jobs.js';
 
 export interface AdminDeps {
   /** settings.db, with the admin's store behind its secret settings. */
@@ -18,6 +19,8 @@ export interface AdminDeps {
   readonly client: ServiceLink;
   readonly clientLive: ClientLiveState;
   readonly info: CachedInfo;
+  /** Mixdowns of recorded sessions being made. */
+  readonly mixdowns: MixdownJobs;
   /** Set the Secure cookie attribute (only when served over HTTPS by a proxy). */
   readonly secureCookies: boolean;
 }

@@ -45,6 +45,22 @@ Napi::Value SetThreadRealtime(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, riffbox::tryRealtime(priority));
 }
 
+// Moves the calling thread back to SCHED_OTHER at a nice value (a worker that writes files in a process that
+// started under SCHED_FIFO): its work may wait for anything, the audio threads for nothing.
+Napi::Value SetThreadBackground(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "setThreadBackground(nice): nice must be a number 0..19").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int nice = info[0].As<Napi::Number>().Int32Value();
+  if (nice < 0 || nice > 19) {
+    Napi::TypeError::New(env, "setThreadBackground(nice): nice must be a number 0..19").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Boolean::New(env, riffbox::tryBackground(nice));
+}
+
 // libasound prints its own diagnostics to stderr for every failed open; a client retrying a missing device
 // every second would fill the journal with them. The addon reports each failure once, with its reason, through
 // AlsaDuplex.stats(), so libasound's printer is replaced by one that stays silent.
@@ -65,6 +81,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("AlsaDuplex", riffbox::AlsaDuplex::Define(env));
   exports.Set("listAlsaDevices", Napi::Function::New<riffbox::ListAlsaDevices>(env, "listAlsaDevices"));
   exports.Set("setThreadRealtime", Napi::Function::New<SetThreadRealtime>(env, "setThreadRealtime"));
+  exports.Set("setThreadBackground", Napi::Function::New<SetThreadBackground>(env, "setThreadBackground"));
   exports.Set("NativeUdpSocket", riffbox::UdpSocket::Define(env));
   exports.Set("monotonicNowNs", Napi::Function::New<riffbox::MonotonicNowNs>(env, "monotonicNowNs"));
   exports.Set("monotonicOriginNs", Napi::Function::New<riffbox::MonotonicOriginNs>(env, "monotonicOriginNs"));

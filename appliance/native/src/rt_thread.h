@@ -2,6 +2,9 @@
 #pragma once
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <ctime>
@@ -14,6 +17,15 @@ inline bool tryRealtime(int priority) {
   sched_param param{};
   param.sched_priority = priority;
   return pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0;
+}
+
+// SCHED_OTHER at a nice value for the calling thread only (Linux applies setpriority per thread id).
+inline bool tryBackground(int nice) {
+  sched_param param{};
+  param.sched_priority = 0;
+  bool ok = pthread_setschedparam(pthread_self(), SCHED_OTHER, &param) == 0;
+  ok = setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice) == 0 && ok;
+  return ok;
 }
 
 inline uint64_t monotonicNs() {

@@ -279,6 +279,8 @@ interface NativeAddon {
   opusSimd(): string;
   /** SCHED_FIFO for the calling thread (1…99); false where not permitted. */
   setThreadRealtime(priority: number): boolean;
+  /** SCHED_OTHER at nice 0…19 for the calling thread (a writer in a process started under SCHED_FIFO). */
+  setThreadBackground(nice: number): boolean;
   NativeUdpSocket: new (options: NativeUdpSocketOptions) => NativeUdpSocket;
   /** CLOCK_MONOTONIC in ns since a process-wide origin (see monotonicOriginNs). */
   monotonicNowNs(): number;

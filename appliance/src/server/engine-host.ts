@@ -13,6 +13,7 @@ export class ServerEngineHost extends remoteEngine<EngineEvent, ServerEngineApi>
   }
 
   override start(): Promise<number> {
-    return super.start(this.options);
+    // The recorder's track port moves into the worker; the ring is shared, not moved.
+    return super.start(this.options, this.options.recorder ? [this.options.recorder.port] : []);
   }
 }

@@ -1,5 +1,7 @@
 // What the server engine needs to run, resolved from settings and flags by main.ts before the worker starts.
 import type { UdpSocketStats } from '../net/udp-socket.js';
+import type { RecorderLink } from '../recorder/tap.js';
+import type { RecorderStateValue } from '../recorder/recorder-facts.js';
 
 export interface ServerEngineOptions {
   port: number;
@@ -15,6 +17,10 @@ export interface ServerEngineOptions {
   welcome: string;
   /** Send CLM_DISCONNECTION to every client when stopping (Jamulus -d). */
   disconnectOnQuit: boolean;
+  /** The recorder's ring and track port (transferred to the worker); absent: nothing is recorded. */
+  recorder?: RecorderLink;
+  /** RECORDER_STATE for clients from the start. */
+  recorderState?: RecorderStateValue;
 }
 
 export interface ClientSummary {

@@ -11,6 +11,7 @@ export const SERVER_ENGINE_METHODS = [
   'broadcastChat',
   'sendClmTo',
   'setHolePunchSource',
+  'setRecorder',
 ] as const satisfies readonly (keyof ServerEngine)[];
 
 export type ServerEngineApi = Pick<ServerEngine, (typeof SERVER_ENGINE_METHODS)[number]>;

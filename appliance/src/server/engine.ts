@@ -40,13 +40,14 @@ import {
   MAX_CATCH_UP_TICKS,
   PROBATION_ACKS,
   PROBATION_EVICT_SILENCE_MS,
-  RECORDER_NOT_INITIALISED,
   UDP_IPV4_OVERHEAD_BYTES,
   WELCOME_PREFIX,
 } from './server-facts.js';
 import { SendGuard, type DatagramSink } from './send-guard.js';
 import { DropCounter } from './engine-drops.js';
 import { ClmReplies } from './clm-replies.js';
+import { RecordingTap } from '../recorder/tap.js';
+import { RecorderState, type RecorderStateValue } from '../recorder/recorder-facts.js';
 import type { ClientSummary, EngineStats, ServerEngineOptions } from './engine-options.js';
 
 export type { DatagramSink } from './send-guard.js';
@@ -56,6 +57,8 @@ export type EngineEvent =
   | { event: 'clientDisconnected'; id: number }
   | { event: 'clientListChanged' }
   | { event: 'chatMessageReceived'; id: number; chatMessage: string }
+  /** The last musician left while recording: the recorder finishes that session's files. */
+  | { event: 'recordingSessionEnded'; session: number }
   | { event: 'clm'; name: string; value: unknown; address: string; port: number };
 
 const SERVER_FULL = encodeMessage('CLM_SERVER_FULL', {}, 0);
@@ -83,6 +86,9 @@ export class ServerEngine {
   // The latest drop, kept as fields and turned into text only when asked: a flood then builds no strings.
   private readonly drops: DropCounter;
   private readonly clm: ClmReplies;
+  /** Copies what the tick decoded into the recorder's ring; null when the server has no recorder. */
+  private readonly tap: RecordingTap | null;
+  private recorderState: RecorderStateValue;
   readonly stats: EngineStats;
 
   constructor(
@@ -97,6 +103,8 @@ export class ServerEngine {
     this.mixer = new Mixer(options.maxClients, this.frameSamples);
     this.welcome = options.welcome;
     this.serverInfo = { name: options.name, city: options.city, country: options.country };
+    this.tap = options.recorder ? new RecordingTap(options.recorder, options.maxClients, options.recorder.port) : null;
+    this.recorderState = options.recorderState ?? RecorderState.NOT_INITIALISED;
     this.stats = {
       port: options.port,
       frameSamples: this.frameSamples,
@@ -204,6 +212,20 @@ export class ServerEngine {
   /** Sends a connection-less message to any address from the server's own port (directory registration). */
   sendClmTo<N extends ClmMessageName>(name: N, value: MessageValues[N], address: string, port: number): void {
     this.send.control(encodeMessage(name, value, 0), this.sink.peerId(address), port);
+  }
+
+  /**
+   * The recorder's state as clients see it (RECORDER_STATE, sent on change and to every newcomer), and
+   * whether the tick feeds the ring. Returns the number of the recording session that ended, or −1.
+   */
+  setRecorder(o: { state: RecorderStateValue; recording: boolean; newSession: boolean }): number {
+    const ended = this.tap ? this.tap.set(o.recording, o.newSession) : -1;
+    if (o.state !== this.recorderState) {
+      this.recorderState = o.state;
+      this.nowMs = performance.now();
+      for (const ch of this.slots) if (ch) ch.link.sendMessage('RECORDER_STATE', { state: o.state }, this.nowMs);
+    }
+    return ended;
   }
 
   /** The directory we register with (or null): the only source whose CLM_SEND_EMPTY_MESSAGE we obey. */
@@ -320,7 +342,7 @@ export class ServerEngine {
     const l = ch.link;
     l.sendMessage('CLIENT_ID', { channelId: id }, now);
     l.sendMessage('CONN_CLIENTS_LIST', { clients: [] }, now);
-    l.sendMessage('RECORDER_STATE', { state: RECORDER_NOT_INITIALISED }, now);
+    l.sendMessage('RECORDER_STATE', { state: this.recorderState }, now);
     l.sendMessage('REQ_SPLIT_MESS_SUPPORT', {}, now);
     l.sendMessage('REQ_NETW_TRANSPORT_PROPS', {}, now);
     l.sendMessage('REQ_JITT_BUF_SIZE', {}, now);
@@ -337,6 +359,7 @@ export class ServerEngine {
     ch.link.unpredictableCounters = false;
     ch.timeoutSamples = CHANNEL_TIMEOUT_SAMPLES;
     this.confirmedCount++;
+    this.tap?.connected(ch.id, ch.address, ch.port);
     this.emit({ event: 'clientConnected', id: ch.id, address: `${ch.endpoint}`, totalChannels: this.confirmedCount });
   }
 
@@ -352,7 +375,11 @@ export class ServerEngine {
       this.emit({ event: 'clientDisconnected', id: ch.id });
       this.broadcastClientList();
     }
-    if (this.byKey.size === 0) this.ticking = false;
+    if (this.byKey.size === 0) {
+      this.ticking = false;
+      const ended = this.tap ? this.tap.idle() : -1;
+      if (ended >= 0) this.emit({ event: 'recordingSessionEnded', session: ended });
+    }
   }
 
   private makeLink(ch: Channel): ProtocolLink {
@@ -446,6 +473,7 @@ export class ServerEngine {
           old.country !== v.country ||
           old.instrument !== v.instrument ||
           old.skill !== v.skill;
+        if (old.name !== v.name || !ch.identified) this.tap?.named(ch.id, v.name);
         ch.info = { country: v.country, instrument: v.instrument, skill: v.skill, name: v.name, city: v.city };
         if (!ch.identified) {
           ch.identified = true;
@@ -539,7 +567,8 @@ export class ServerEngine {
     }
 
     // Inputs: every channel with a format drains its jitter buffer so it keeps flowing; only identified
-    // channels are heard.
+    // channels are heard, and recorded.
+    const tap = this.tap !== null && this.tap.beginTick(T) ? this.tap : null;
     for (let i = 0; i < slots.length; i++) {
       const ch = slots[i];
       if (!ch) continue;
@@ -566,8 +595,10 @@ export class ServerEngine {
       if (ch.identified && ch.confirmed) {
         mixer.setInput(ch.id, pcm, ch2);
         mixer.setFade(ch.id, ch.fade.value);
+        tap?.add(ch.id, ch2, pcm);
       }
     }
+    tap?.endTick();
 
     this.levelCounter += T / 64;
     if (this.levelCounter > LEVEL_INTERVAL_64) {

@@ -46,7 +46,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const runtime = new ServerRuntime(settings, { timings, mapperTimings, log: (line) => console.log(`riffbox server: ${line}`) });
+  const runtime = new ServerRuntime(settings, { timings, mapperTimings, db: store?.path, log: (line) => console.log(`riffbox server: ${line}`) });
   let port: number;
   try {
     port = await runtime.start();
@@ -98,6 +98,11 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     };
     process.once('SIGTERM', () => void stop(0));
     process.once('SIGINT', () => void stop(0));
+    // As Jamulus's server: SIGUSR1 starts a new session folder, SIGUSR2 turns recording on or off.
+    const onUsr1 = (): void => void runtime.recorder.restart();
+    const onUsr2 = (): void => void runtime.recorder.setEnabled(!runtime.recorder.status().enabled);
+    process.on('SIGUSR1', onUsr1);
+    process.on('SIGUSR2', onUsr2);
     runtime.on('exit', (code) => {
       if (!stopping) {
         console.error(`riffbox server: engine stopped unexpectedly (code ${code})`);

@@ -9,6 +9,7 @@ import { directoryTypeOf, genreDirectory, directoryAddress } from '../settings/d
 import { ANNOUNCED_VERSION } from './server-facts.js';
 import type { ServerRuntime } from './server-runtime.js';
 import { LIMITS } from '../protocol/index.js';
+import { registerRecorderMethods } from './recorder-rpc.js';
 
 export interface ServerControl {
   rpc: JsonRpcServer;
@@ -184,6 +185,7 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
     return 'ok';
   });
 
+  registerRecorderMethods(rpc, runtime);
   // The engine's counters, and the main thread's live handles by kind (timers, sockets…): a leak of either
   // shows as a count that keeps growing while clients come and go.
   rpc.register('riffbox/getServerStats', async () => ({ ...(await host().getStats()), mainThreadResources: countResources() }));

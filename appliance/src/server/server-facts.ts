@@ -18,8 +18,6 @@ export const LEVEL_INTERVAL_64 = 200;
 export const WELCOME_PREFIX = '<b>Server Welcome Message:</b> ';
 /** Chat name colours, cycled by channel id (§4.7). */
 export const CHAT_COLOURS = ['mediumblue', 'red', 'darkorchid', 'green', 'maroon', 'coral'] as const;
-/** RECORDER_STATE value for "no recording directory configured": riffbox has no recorder. */
-export const RECORDER_NOT_INITIALISED = 1;
 /** Most ticks run in one timer callback when the thread fell behind; the rest are dropped and counted. */
 export const MAX_CATCH_UP_TICKS = 4;
 

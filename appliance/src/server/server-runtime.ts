@@ -8,6 +8,8 @@ import { ServerEngineHost } from './engine-host.js';
 import type { ServerEngineOptions } from './engine-options.js';
 import type { EngineEvent } from './engine.js';
 import { DirectoryRegistrar, type RegistrarTimings, type RegistrationInfo } from './directory-registrar.js';
+import { Recorder } from '../recorder/recorder.js';
+import { recorderLimitsOf, recordingDirOf, ringBytesOf } from '../recorder/recorder-settings.js';
 import { ReachMonitor } from '../reach/reach-monitor.js';
 import { DEFAULT_MAPPER_TIMINGS, type MapperTimings } from '../reach/mapper-timings.js';
 
@@ -56,14 +58,26 @@ export interface ApplyResult {
 export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [number] }> {
   host: ServerEngineHost;
   readonly registrar: DirectoryRegistrar;
+  readonly recorder: Recorder;
   readonly reach: ReachMonitor;
   private current: FlatSettings;
   private restarting = false;
   private stopped = false;
+  private readonly db: string | undefined;
 
-  constructor(settings: FlatSettings, opts: { timings?: RegistrarTimings; mapperTimings?: MapperTimings; log?: (line: string) => void } = {}) {
+  /** @param opts.db the settings database, beside which recordings go when no folder is set */
+  constructor(settings: FlatSettings, opts: { timings?: RegistrarTimings; mapperTimings?: MapperTimings; log?: (line: string) => void; db?: string } = {}) {
     super();
     this.current = settings;
+    this.db = opts.db;
+    this.recorder = new Recorder({
+      dir: recordingDirOf(settings, opts.db),
+      disabled: !settings['server.recordingEnabled'],
+      limits: recorderLimitsOf(settings),
+      ringBytes: ringBytesOf(settings),
+    });
+    const log = opts.log;
+    if (log) this.recorder.on('log', (line) => log(line));
     this.host = this.makeHost(settings);
     this.registrar = new DirectoryRegistrar(this.host, registrationInfo(settings, settings['server.port']), {
       timings: opts.timings,
@@ -83,7 +97,15 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
 
   /** Binds the port and, in public mode, starts registering. Rejects with EngineStartError. */
   async start(): Promise<number> {
-    const port = await this.host.start();
+    await this.recorder.start();
+    let port: number;
+    try {
+      port = await this.host.start();
+    } catch (e) {
+      await this.recorder.close();
+      throw e;
+    }
+    await this.recorder.bindEngine(this.host);
     this.registrar.setTransport(this.host, { port });
     await this.registrar.setDirectory(wantedDirectory(this.current));
     await this.reach.apply(this.current, port);
@@ -107,6 +129,7 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
         await this.host.setServerInfo({ name: next['server.name'], city: next['server.city'], country: next['server.country'] });
       }
     }
+    await this.applyRecorder(prev, next);
     this.current = next;
     this.registrar.setInfo(registrationInfo(next, this.host.port));
     await this.registrar.setDirectory(wantedDirectory(next));
@@ -133,18 +156,37 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     await this.host.setWelcomeMessage(text);
   }
 
+  /** jamulusserver/setRecordingDirectory: the folder for this run, without touching the store. */
+  async setRecordingDirectory(dir: string): Promise<void> {
+    this.current = { ...this.current, 'server.recordingDir': dir };
+    await this.recorder.setDirectory(dir);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     // Unregister while the socket the directory knows is still open; close the router's port too.
     await Promise.all([this.registrar.stop(), this.reach.stop()]);
     await this.host.stop();
+    void this.recorder.bindEngine(null);
+    // The writer takes what is left in the ring and finishes the session ("shutdown").
+    await this.recorder.close();
+  }
+
+  private async applyRecorder(prev: FlatSettings, next: FlatSettings): Promise<void> {
+    const r = this.recorder;
+    r.setLimits(recorderLimitsOf(next));
+    const dir = recordingDirOf(next, this.db);
+    if (dir !== recordingDirOf(prev, this.db)) await r.setDirectory(dir);
+    if (next['server.recordingEnabled'] !== prev['server.recordingEnabled']) await r.setEnabled(next['server.recordingEnabled']);
   }
 
   private makeHost(s: FlatSettings): ServerEngineHost {
-    const host = new ServerEngineHost(engineOptionsFrom(s));
+    const host = new ServerEngineHost({ ...engineOptionsFrom(s), ...this.recorder.engineLink() });
+    this.recorder.frameSamples = s['server.fastUpdate'] ? 64 : 128;
     host.on('event', (e) => {
       if (host !== this.host) return;
       if (e.event === 'clm') this.registrar.onClm(e.name, e.value, e.address, e.port);
+      if (e.event === 'recordingSessionEnded') this.recorder.sessionIdle(e.session);
       if (e.event === 'clientConnected') this.reach.onClientConnected(e.address);
       this.emit('event', e);
     });
@@ -166,6 +208,8 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
       await this.registrar.unregister();
       const old = this.host;
       await old.stop();
+      void this.recorder.bindEngine(null);
+      this.recorder.engineStopped();
       const fresh = this.makeHost(next);
       this.host = fresh;
       try {
@@ -174,9 +218,11 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
         const back = this.makeHost(this.current);
         this.host = back;
         await back.start();
+        await this.recorder.bindEngine(back);
         this.registrar.setTransport(back, { port: back.port });
         throw e;
       }
+      await this.recorder.bindEngine(fresh);
       this.registrar.setTransport(fresh, { port: fresh.port });
     } finally {
       this.restarting = false;

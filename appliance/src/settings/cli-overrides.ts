@@ -42,6 +42,7 @@ const EXTRA_FLAGS: Readonly<Record<string, ExtraFlag>> = {
   'server-info': {
     services: ['server'], value: 'NAME;CITY;CC', help: 'server name, city and country (ISO two-letter or Qt number), as Jamulus --serverinfo',
   },
+  'norecord': { services: ['server'], value: null, help: 'do not record until recording is started (Jamulus --norecord)' },
   'help': { services: ['server', 'client', 'admin'], value: null, help: 'show this help' },
 };
 
@@ -68,6 +69,7 @@ export function parseServiceArgs(service: Service, argv: readonly string[], curr
   let db: string | undefined;
   let secretFile: string | undefined;
   let help = false;
+  let norecord = false;
   const errors: string[] = [];
 
   for (let i = 0; i < argv.length; i++) {
@@ -128,6 +130,9 @@ export function parseServiceArgs(service: Service, argv: readonly string[], curr
       case 'help':
         help = value !== 'false';
         break;
+      case 'norecord':
+        if (value !== 'false') norecord = true;
+        break;
       case 'server-info': {
         const parts = value.split(';');
         if (parts.length !== 3) {
@@ -145,6 +150,14 @@ export function parseServiceArgs(service: Service, argv: readonly string[], curr
   }
 
   if (errors.length > 0) throw new CliUsageError(errors.join('; '));
+  // As with Jamulus: naming a recordings folder records, unless --norecord says to wait.
+  if (norecord) {
+    texts['server.recordingEnabled'] = 'false';
+    origin.set('server.recordingEnabled', '--norecord');
+  } else if (texts['server.recordingDir'] !== undefined && texts['server.recordingDir'].trim() !== '') {
+    texts['server.recordingEnabled'] = 'true';
+    origin.set('server.recordingEnabled', '--recording');
+  }
 
   const r = parseTextPatch(texts, current);
   if (!r.ok) {

@@ -50,6 +50,8 @@ function setting<T>(
   });
 }
 
+import { RING_MB_CHOICES } from '../recorder/recorder-facts.js';
+
 const S = ['server'] as const;
 const C = ['client'] as const;
 
@@ -91,6 +93,28 @@ export const SETTINGS = {
   }),
   'server.jsonrpcPort': setting('Server JSON-RPC port', integer({ min: 1024, max: 65535, default: 22130 }), {
     reload: S, cli: { server: 'jsonrpc-port' },
+  }),
+
+  // ---- recording (issue 14); `--norecord` and the rule that `--recording DIR` enables are in cli-overrides.ts ----
+  'server.recordingDir': setting('Recordings folder', text({ maxLength: 1024, default: '' }), {
+    reload: S, cli: { server: 'recording' },
+    help: 'where sessions are recorded (Jamulus -R); empty: the recordings folder beside the settings database, or no recorder without one',
+  }),
+  'server.recordingEnabled': setting('Record sessions', boolean(false), {
+    reload: S, help: 'record every musician to their own track while anyone is connected',
+  }),
+  'server.recordingBits': setting('Bit depth', integerChoice([16, 24] as const, 16), {
+    reload: S, cli: { server: 'recording-bits' }, help: '16 as Jamulus writes, or 24 for editors that prefer it (the audio itself is 16-bit)',
+  }),
+  'server.recordingReserveMb': setting('Free space to keep', integer({ min: 10, max: 1000000, default: 1024, unit: 'MB' }), {
+    reload: S, cli: { server: 'recording-reserve-mb' }, help: 'MB: recording stops before the free space falls below this',
+  }),
+  'server.recordingBufferMb': setting('Recording buffer', integerChoice(RING_MB_CHOICES, 16), {
+    reload: S, cli: { server: 'recording-buffer-mb' },
+    help: 'memory (MB) that holds the audio while the card or stick is slow; when it is full the recorder drops and counts. Read when the server starts',
+  }),
+  'server.recordingMaxMinutes': setting('Longest session', integer({ min: 1, max: 240, default: 180, unit: 'minutes' }), {
+    reload: S, cli: { server: 'recording-max-minutes' }, help: 'minutes: recording stops when a session reaches this length (240 keeps every file under the 4 GB of a WAV)',
   }),
 
   // ---- local client (issue 4) ----

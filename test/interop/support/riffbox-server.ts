@@ -24,6 +24,8 @@ export interface RiffboxServer {
   /** "127.0.0.1:PORT" */
   address: string;
   rpc: JsonRpcClient;
+  rpcPort: number;
+  secretFile: string;
   /** riffbox/getServerStats: the engine's counters and the main thread's live handles by kind. */
   stats(): Promise<EngineStats & { mainThreadResources: Record<string, number> }>;
 }
@@ -49,6 +51,8 @@ export async function startRiffboxServer(g: ProcessGroup, o: RiffboxServerOption
     port,
     address: `127.0.0.1:${port}`,
     rpc,
+    rpcPort,
+    secretFile,
     stats: () => rpc.call('riffbox/getServerStats'),
   };
 }

@@ -7,6 +7,7 @@ import { bootConfig, claimReset } from './boot-config.js';
 import { ddnsApply, ddnsStatus, ddnsUpdateNow } from './ddns.js';
 import { networkApply, networkConfirm, networkPendingJson, networkRevert } from './network.js';
 import { hostnameApply, logs, reboot } from './system.js';
+import { usbMount, usbUnmount } from './usb.js';
 
 export { VERBS, type Verb } from './verbs.js';
 
@@ -40,6 +41,8 @@ export async function runApply(argv: readonly string[], env: NodeJS.ProcessEnv):
     case 'reboot': return reboot(ctx);
     case 'boot-config': return bootConfig(ctx);
     case 'claim-reset': return claimReset(ctx);
+    case 'usb-mount': return usbMount(ctx);
+    case 'usb-unmount': return usbUnmount(ctx);
   }
 }
 

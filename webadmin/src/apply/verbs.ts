@@ -8,6 +8,7 @@ export const ADMIN_VERBS = [
   'network-apply', 'network-confirm', 'network-revert', 'network-status',
   'hostname-apply', 'logs', 'reboot',
   'claim-reset',
+  'usb-mount', 'usb-unmount',
 ] as const;
 
 /** What only systemd runs: riffbox-bootconfig.service at every boot, and the revert timer the helper sets itself. */
