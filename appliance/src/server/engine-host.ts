@@ -1,7 +1,6 @@
 // Main-thread handle on the server engine worker: one promise-returning method per ServerEngine method named
 // in engine-protocol.ts, over the shared worker bridge.
-import type { ServerEngineOptions } from './engine-options.js';
-import type { EngineEvent } from './engine.js';
+import type { EngineEvent, ServerEngineOptions } from './engine-options.js';
 import { SERVER_ENGINE_METHODS, type ServerEngineApi } from './engine-protocol.js';
 import { remoteEngine } from '../worker-bridge.js';
 

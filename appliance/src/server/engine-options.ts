@@ -1,4 +1,5 @@
-// What the server engine needs to run, resolved from settings and flags by main.ts before the worker starts.
+// What the server engine needs to run, resolved from settings and flags by main.ts before the worker starts,
+// and what it reports back: its clients, its counters and its events.
 import type { UdpSocketStats } from '../net/udp-socket.js';
 import type { RecorderLink } from '../recorder/tap.js';
 import type { RecorderStateValue } from '../recorder/recorder-facts.js';
@@ -69,3 +70,12 @@ export interface EngineStats {
   /** process.memoryUsage() in the engine's worker: rss is the process's, the heap figures the worker's own. */
   memory?: NodeJS.MemoryUsage;
 }
+
+export type EngineEvent =
+  | { event: 'clientConnected'; id: number; address: string; totalChannels: number }
+  | { event: 'clientDisconnected'; id: number }
+  | { event: 'clientListChanged' }
+  | { event: 'chatMessageReceived'; id: number; chatMessage: string }
+  /** The last musician left while recording: the recorder finishes that session's files. */
+  | { event: 'recordingSessionEnded'; session: number }
+  | { event: 'clm'; name: string; value: unknown; address: string; port: number };

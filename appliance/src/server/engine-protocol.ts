@@ -1,6 +1,7 @@
 // What the main thread may ask the server engine worker: the names of the ServerEngine methods (declared,
 // with their doc comments, in engine.ts) that engine-host.ts forwards and engine-worker.ts serves.
-import type { EngineEvent, ServerEngine } from './engine.js';
+import type { ServerEngine } from './engine.js';
+import type { EngineEvent } from './engine-options.js';
 import type { WorkerToHost as WorkerToHostOf } from '../worker-bridge.js';
 
 export const SERVER_ENGINE_METHODS = [
