@@ -3,80 +3,11 @@
 // engine, because the directory keys the entry (and later hole punching) by the source address of the
 // registration: it has to be the server's own UDP port.
 import { EventEmitter } from 'node:events';
-import dgram from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIPv4 } from 'node:net';
 import { LIMITS } from '../protocol/index.js';
 import { ANNOUNCED_OS, ANNOUNCED_VERSION } from './server-facts.js';
-import { timingsFrom } from '../env-timings.js';
-
-/** Jamulus's `registrationStatus` strings (§8.3), in the order of its ESvrRegStatus. */
-export type RegistrationStatus =
-  | 'not_registered'
-  | 'bad_address'
-  | 'requested'
-  | 'time_out'
-  | 'unknown_resp'
-  | 'registered'
-  | 'directory_server_full'
-  | 'server_version_too_old'
-  | 'requirements_not_fulfilled';
-
-/** CLM_REGISTER_SERVER_RESP result → status. Any other value is `unknown_resp` (our decoder drops those first). */
-export const RESPONSE_STATUS: Readonly<Record<number, RegistrationStatus>> = Object.freeze({
-  0: 'registered',
-  1: 'directory_server_full',
-  2: 'server_version_too_old',
-  3: 'requirements_not_fulfilled',
-});
-
-const FAILED: ReadonlySet<RegistrationStatus> = new Set([
-  'bad_address',
-  'time_out',
-  'unknown_resp',
-  'directory_server_full',
-  'server_version_too_old',
-  'requirements_not_fulfilled',
-]);
-
-export const DEFAULT_DIRECTORY_PORT = 22124;
-
-export interface RegistrarTimings {
-  /** REGISTER_SERVER_TIME_OUT_MS: wait this long for CLM_REGISTER_SERVER_RESP before sending again. */
-  responseTimeoutMs: number;
-  /** REGISTER_SERVER_RETRY_LIMIT: sends per attempt before the status becomes time_out. */
-  maxSends: number;
-  /** SERVLIST_REGIST_INTERV_MINUTES: refresh the entry (directories drop entries older than 33 min). */
-  reregisterMs: number;
-  /** SERVLIST_UPDATE_PING_SERVERS_MS: CLM_EMPTY_MESSAGE to the directory keeps our NAT mapping open. */
-  keepAliveMs: number;
-  /** SERVLIST_TIME_PERMSERV_MINUTES: continuous registration after which the permanent flag is sent. */
-  permanentAfterMs: number;
-  /** First retry after a failed attempt; doubled per further failure up to retryMaxMs. */
-  retryBaseMs: number;
-  retryMaxMs: number;
-}
-
-export const DEFAULT_TIMINGS: Readonly<RegistrarTimings> = Object.freeze({
-  responseTimeoutMs: 500,
-  maxSends: 5,
-  reregisterMs: 15 * 60_000,
-  keepAliveMs: 59_000,
-  permanentAfterMs: 48 * 3600_000,
-  // Jamulus itself only tries again at the next 15-minute re-registration. A refusal (full list,
-  // whitelist, version) will not change within seconds, and a lost directory should not be flooded, so:
-  // 30 s, 1, 2, 4, 8 min, then every 15 min — the first retry soon enough to ride out a router reboot.
-  retryBaseMs: 30_000,
-  retryMaxMs: 15 * 60_000,
-});
-
-/**
- * Timings from `RIFFBOX_REGISTRATION_TIMINGS="keepAliveMs=1000,retryBaseMs=500"`: the network tests
- * shorten the router's conntrack timeout and the backoff so that minutes of behaviour run in seconds.
- */
-export function timingsFromEnv(value: string | undefined): RegistrarTimings {
-  return timingsFrom('RIFFBOX_REGISTRATION_TIMINGS', value, DEFAULT_TIMINGS);
-}
+import { discoverLanAddress, resolveIPv4, splitDirectoryAddress } from './directory-address.js';
+import { DEFAULT_TIMINGS, type RegistrarTimings } from './registrar-timings.js';
+import { FAILED_STATUSES, RESPONSE_STATUS, type RegistrationSnapshot, type RegistrationStatus } from './registration-status.js';
 
 /** What the registration message says about this server. */
 export interface RegistrationInfo {
@@ -96,28 +27,6 @@ export interface RegistrarTransport {
   setHolePunchSource(address: string | null): Promise<void>;
 }
 
-export interface RegistrationSnapshot {
-  status: RegistrationStatus;
-  /** `host:port` registered with, '' when not registering. */
-  directory: string;
-  /** The resolved directory address, '' before resolution. */
-  directoryIp: string;
-  directoryPort: number;
-  lastError: string | null;
-  /** Consecutive failed attempts (reset by a successful registration). */
-  failures: number;
-  /** ISO time of the next retry after a failure, or null. */
-  nextRetryAt: string | null;
-  nextRetryInMs: number | null;
-  /** ISO time since which we are continuously registered, or null. */
-  registeredSince: string | null;
-  permanent: boolean;
-  /** The internal address field last sent. */
-  internalAddress: string;
-  /** Registration datagrams sent in total (REGISTER_SERVER_EX). */
-  registrationsSent: number;
-}
-
 export interface RegistrarOptions {
   timings?: RegistrarTimings;
   /** Host name → IPv4 (default: the system resolver, IPv4 only, as Jamulus 3.9 without -6). */
@@ -125,47 +34,6 @@ export interface RegistrarOptions {
   /** The LAN address put in the internal address field when no public IP is set. */
   lanAddress?: () => Promise<string>;
   log?: (line: string) => void;
-}
-
-/** `host[:port]` → parts; the port defaults to 22124 like Jamulus's directory address parsing. */
-export function splitDirectoryAddress(address: string): { host: string; port: number } | null {
-  const m = /^([^:\s]+)(?::(\d{1,5}))?$/.exec(address.trim());
-  if (!m) return null;
-  const port = m[2] === undefined ? DEFAULT_DIRECTORY_PORT : Number(m[2]);
-  if (port < 1 || port > 65535) return null;
-  return { host: m[1]!, port };
-}
-
-async function resolveIPv4(host: string): Promise<string> {
-  if (isIPv4(host)) return host;
-  const r = await lookup(host, { family: 4 });
-  return r.address;
-}
-
-/**
- * The address the kernel would send from towards the Internet: "connecting" a UDP socket picks the
- * route and source without sending anything (what Jamulus does with 1.1.1.1). '' when there is no route.
- */
-export function discoverLanAddress(probe = '1.1.1.1'): Promise<string> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const done = (addr: string): void => {
-      try {
-        s.close();
-      } catch {
-        // already closed
-      }
-      resolve(addr);
-    };
-    s.once('error', () => done(''));
-    s.connect(53, probe, () => {
-      try {
-        done(s.address().address);
-      } catch {
-        done('');
-      }
-    });
-  });
 }
 
 export class DirectoryRegistrar extends EventEmitter<{ status: [RegistrationSnapshot] }> {
@@ -418,7 +286,7 @@ export class DirectoryRegistrar extends EventEmitter<{ status: [RegistrationSnap
   private setStatus(s: RegistrationStatus): void {
     const changed = s !== this.status;
     this.status = s;
-    if (changed || FAILED.has(s)) this.emit('status', this.snapshot());
+    if (changed || FAILED_STATUSES.has(s)) this.emit('status', this.snapshot());
   }
 
   // ---- timers ----

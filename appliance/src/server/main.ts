@@ -6,7 +6,7 @@ import { SettingsStore } from '../settings/store.js';
 import { EngineStartError } from './engine-host.js';
 import { startServerControl, type ServerControl } from './server-control.js';
 import { ServerRuntime } from './server-runtime.js';
-import { timingsFromEnv, type RegistrarTimings } from './directory-registrar.js';
+import { timingsFromEnv, type RegistrarTimings } from './registrar-timings.js';
 import { mapperTimingsFromEnv, type MapperTimings } from '../reach/mapper-timings.js';
 import { controlSocketPath, resolveSecretFile } from '../service-paths.js';
 
