@@ -30,6 +30,7 @@
         "src/clock.cc",
         "src/udp_open.cc",
         "src/udp_socket.cc",
+        "src/udp_socket_io.cc",
         "src/peer_table.cc",
         "src/peer_ids.cc",
         "src/client_period.cc",
