@@ -1,6 +1,6 @@
 // Where the registration goes and what it says about where we are: the directory's `host[:port]` parsed and
 // resolved to IPv4, and the LAN address Jamulus puts in the registration's internal address field.
-import dgram from 'node:dgram';
+import { sourceAddressTowards } from '../reach/local-addresses.js';
 import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 
@@ -22,28 +22,7 @@ export async function resolveIPv4(host: string): Promise<string> {
   return r.address;
 }
 
-/**
- * The address the kernel would send from towards the Internet: "connecting" a UDP socket picks the
- * route and source without sending anything (what Jamulus does with 1.1.1.1). '' when there is no route.
- */
+/** The box's address towards the Internet, as Jamulus finds it (the route to 1.1.1.1). '' when there is no route. */
 export function discoverLanAddress(probe = '1.1.1.1'): Promise<string> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const done = (addr: string): void => {
-      try {
-        s.close();
-      } catch {
-        // already closed
-      }
-      resolve(addr);
-    };
-    s.once('error', () => done(''));
-    s.connect(53, probe, () => {
-      try {
-        done(s.address().address);
-      } catch {
-        done('');
-      }
-    });
-  });
+  return sourceAddressTowards(probe);
 }
