@@ -84,3 +84,30 @@ test('a socket path too long for sun_path is a clear error', async () => {
   const rpc = new JsonRpcServer({ socketPath: `/tmp/${'x'.repeat(120)}.sock`, secret: SECRET });
   await assert.rejects(rpc.listen(), /longer than 107 bytes; use a shorter database path/);
 });
+
+test('a service that accepts but never answers is "cannot be reached", after the patience the link was given', async () => {
+  const d = dir();
+  const path = join(d, 'hung.sock');
+  const { createServer } = await import('node:net');
+  const held: import('node:net').Socket[] = [];
+  const hung = createServer((s) => { held.push(s); });
+  await new Promise<void>((r) => hung.listen(path, r));
+  try {
+    const secretFile = join(d, 'secret');
+    writeFileSync(secretFile, SECRET);
+    for (const ms of [300, 1200]) {
+      const link = new ServiceLink('server', path, secretFile, { connectTimeoutMs: ms, callTimeoutMs: ms });
+      const t0 = Date.now();
+      const e = await link.call('test/echo').then(() => null, (x: unknown) => x);
+      const took = Date.now() - t0;
+      link.close();
+      assert.ok(e instanceof ServiceUnavailableError && e.kind === 'unreachable', String(e));
+      assert.match((e as Error).message, /cannot be reached: .*timed out|did not answer in/);
+      assert.ok(took >= ms - 50 && took < ms + 1000, `waited ${took} ms for a patience of ${ms} ms`);
+    }
+  } finally {
+    for (const s of held) s.destroy();
+    await new Promise<void>((r) => hung.close(() => r()));
+    rmSync(d, { recursive: true });
+  }
+});

@@ -8,8 +8,12 @@ import { RpcError, RpcErrorCode } from './rpc-error.js';
 import { readSecretFile } from './secret.js';
 import type { ControlledService } from '../service-paths.js';
 
-const CONNECT_TIMEOUT_MS = 800;
-const CALL_TIMEOUT_MS = 2500;
+/** How long a link waits: short for a phone's request, longer for a one-shot `riffbox status`. */
+export interface LinkPatience {
+  readonly connectTimeoutMs: number;
+  readonly callTimeoutMs: number;
+}
+export const PHONE_PATIENCE: LinkPatience = { connectTimeoutMs: 800, callTimeoutMs: 2500 };
 /** After a failed connect, calls fail at once for this long instead of each waiting for a time-out. */
 const RETRY_AFTER_MS = 1000;
 
@@ -24,7 +28,7 @@ export class ServiceUnavailableError extends Error {
 }
 
 /** What a failed connect means, for a Unix socket: ENOENT and ECONNREFUSED prove nobody listens. */
-function classify(service: ControlledService, socketPath: string, e: unknown): ServiceUnavailableError {
+function classify(service: ControlledService, socketPath: string, connectTimeoutMs: number, e: unknown): ServiceUnavailableError {
   if (e instanceof ServiceUnavailableError) return e;
   if (e instanceof ConnectError) {
     switch (e.code) {
@@ -36,7 +40,7 @@ function classify(service: ControlledService, socketPath: string, e: unknown): S
       case 'EPERM':
         return new ServiceUnavailableError(service, 'unreachable', `permission denied on ${socketPath} (this user is not in the service's group)`);
       case 'ETIMEDOUT':
-        return new ServiceUnavailableError(service, 'unreachable', `${socketPath} did not answer in ${CONNECT_TIMEOUT_MS} ms (the service is busy or hung)`);
+        return new ServiceUnavailableError(service, 'unreachable', `${socketPath} did not answer in ${connectTimeoutMs} ms (the service is busy or hung)`);
       default:
         return new ServiceUnavailableError(service, 'unreachable', e.message);
     }
@@ -58,6 +62,7 @@ export class ServiceLink {
     readonly name: ControlledService,
     readonly socketPath: string,
     private readonly secretFile: string | undefined,
+    private readonly patience: LinkPatience = PHONE_PATIENCE,
   ) {}
 
   onNotification(fn: (method: string, params: Record<string, unknown>) => void): void {
@@ -65,7 +70,7 @@ export class ServiceLink {
   }
 
   /** Rejects with ServiceUnavailableError when the link cannot be made, RpcError when the method fails. */
-  async call<T = unknown>(method: string, params: Readonly<Record<string, unknown>> = {}, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+  async call<T = unknown>(method: string, params: Readonly<Record<string, unknown>> = {}, timeoutMs = this.patience.callTimeoutMs): Promise<T> {
     const c = await this.connection();
     return c.call<T>(method, params, { timeoutMs });
   }
@@ -84,7 +89,7 @@ export class ServiceLink {
     this.connecting ??= (async () => {
       try {
         const secret = readSecretFile(this.secretFile!);
-        const c = await JsonRpcClient.connect({ socketPath: this.socketPath, secret, timeoutMs: CONNECT_TIMEOUT_MS });
+        const c = await JsonRpcClient.connect({ socketPath: this.socketPath, secret, timeoutMs: this.patience.connectTimeoutMs });
         c.on('notification', (m, p) => {
           for (const h of this.notificationHandlers) h(m, p);
         });
@@ -96,7 +101,7 @@ export class ServiceLink {
         return c;
       } catch (e) {
         this.failedAt = Date.now();
-        this.lastFailure = classify(this.name, this.socketPath, e);
+        this.lastFailure = classify(this.name, this.socketPath, this.patience.connectTimeoutMs, e);
         throw this.lastFailure;
       } finally {
         this.connecting = null;

@@ -6,6 +6,7 @@ import type { Report } from './report.js';
 import type { Vm } from './vm.js';
 import type { BoxPorts } from './box-ports.js';
 import { crc16 } from './crc16.js';
+import { slow } from './phone.js';
 import type { BoxStatus } from '../../../appliance/src/control/box-status.js';
 
 const GUEST_LIB = fileURLToPath(new URL('../../../../image/lib/', import.meta.url));
@@ -58,7 +59,8 @@ export async function perUnit(vm: Vm, units: readonly string[], systemctlArgs: s
 
 /** `riffbox status --json` run on the box: what its admin sees, through the same code path. */
 export async function boxStatus(vm: Vm): Promise<{ code: number; status: BoxStatus | null; raw: string }> {
-  const r = await vm.shell.run('riffbox status --json 2>&1', 30000);
+  // A busy service under emulation answers in seconds, not the phone's 800 ms; the command lets a script wait.
+  const r = await vm.shell.run(`riffbox status --json --wait ${slow(5000) / 1000} 2>&1`, 180000);
   try {
     return { code: r.code, status: JSON.parse(r.out) as BoxStatus, raw: r.out };
   } catch {
@@ -79,7 +81,7 @@ export async function waitReady(vm: Vm, r: Report, ports: BoxPorts, page: { path
   while (Date.now() < deadlineMs) {
     units = (await vm.shell.run(`systemctl is-active ${RIFFBOX_UNITS.join(' ')} | tr "\\n" " "`)).out.trim();
     ping = await udpPing(ports.udp, 2000);
-    http = await fetch(`http://127.0.0.1:${ports.http}${page.path}`, { signal: AbortSignal.timeout(5000), headers: { host: 'riffbox.local' } })
+    http = await fetch(`http://127.0.0.1:${ports.http}${page.path}`, { signal: AbortSignal.timeout(30000), headers: { host: 'riffbox.local' } })
       .then(async (res) => ({ status: res.status, body: await res.text() }), (e: Error) => ({ status: 0, body: e.message }));
     if (units === 'active active active' && ping && http.status === 200 && page.pattern.test(http.body)) break;
     await sleep(2000);

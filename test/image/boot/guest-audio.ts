@@ -1,6 +1,7 @@
 // The box's musician and the box's headphones, on the guest's loopback sound card (image/lib/guest-tone.cjs).
 import type { Vm } from './vm.js';
 import { putGuestScript } from './boot-checks.js';
+import { slow } from './phone.js';
 
 export interface ToneReport {
   seconds: number;
@@ -18,7 +19,7 @@ export async function playIntoBox(vm: Vm, freq: number, seconds: number): Promis
 
 /** Records what the box plays for `seconds` and measures the given frequencies. */
 export async function recordBox(vm: Vm, seconds: number, freqs: readonly number[]): Promise<ToneReport> {
-  const r = await vm.shell.run(`node /run/guest-tone.cjs record ${seconds} ${freqs.join(' ')}`, (seconds + 60) * 1000);
+  const r = await vm.shell.run(`node /run/guest-tone.cjs record ${seconds} ${freqs.join(' ')}`, seconds * 1000 + slow(60000));
   const m = /TONE (\{.*\})/.exec(r.out);
   if (!m) throw new Error(`recording the box's output failed (exit ${r.code}): ${r.out.slice(-400)}`);
   return JSON.parse(m[1]!) as ToneReport;

@@ -57,7 +57,7 @@ export class GuestShell {
     this.sock?.write(text);
   }
 
-  async run(cmd: string, timeoutMs = 60000): Promise<ShellResult> {
+  async run(cmd: string, timeoutMs = 180000): Promise<ShellResult> {
     const id = ++this.seq;
     const begin = `@@B${id}@@`;
     const end = new RegExp(`@@E${id}:(\\d+)@@`);

@@ -1,7 +1,7 @@
 // The owner's evening with the box, after the claim: the Status page, a friend joining through the
 // forwarded port, and admin changes that must take effect while everyone plays — public mode with a
 // directory, a new server name, the box's fader for the friend, a new port, dynamic DNS.
-import { BOX_URL, serviceLine, until } from './phone.js';
+import { BOX_URL, slow, serviceLine, until } from './phone.js';
 import { boxStatus, udpPing } from './boot-checks.js';
 import { playIntoBox, recordBox } from './guest-audio.js';
 import { FRIEND_HZ, directoryNames, startDirectory, startDyndns, startFriend } from './host-peers.js';
@@ -58,7 +58,7 @@ async function saveServerForm(j: Journey, fill: () => Promise<void>): Promise<vo
   await page.goto(`${BOX_URL}/server`);
   await fill();
   await page.click('#server-form button[type=submit]');
-  await page.waitForSelector('#server-form .notice[data-target="server"]', { timeout: 30000 });
+  await page.waitForSelector('#server-form .notice[data-target="server"]', { timeout: slow(30000) });
   const notice = (await page.textContent('#server-form .notice[data-target="server"]')) ?? '';
   if (!/done/.test(notice)) throw new Error(`the server did not apply the change: ${notice.replace(/\s+/g, ' ')}`);
 }
@@ -102,7 +102,7 @@ export async function stepFader(j: Journey): Promise<void> {
   const { r, phone, vm } = j;
   const fader = phone.page.locator(`.strip[data-name="${j.friend!.client.name}"] input[data-control="fader"]`);
   await phone.page.goto(`${BOX_URL}/client`);
-  await fader.waitFor({ timeout: 30000 });
+  await fader.waitFor({ timeout: slow(30000) });
   const level = async (): Promise<number> => (await recordBox(vm, 5, [FRIEND_HZ])).tones[FRIEND_HZ]!.levelDb;
   const before = await level();
   await fader.fill('0');
@@ -151,7 +151,7 @@ export async function stepDdns(j: Journey): Promise<void> {
   await page.click('#ddns-form details summary');
   await page.fill('#f-ddns-checkip', `http://${HOST_FROM_GUEST}:${dd.port}/ip`);
   await page.click('#ddns-update');
-  await page.waitForSelector('#ddns-form .notice[data-target="ddns-update"]', { timeout: 90000 });
+  await page.waitForSelector('#ddns-form .notice[data-target="ddns-update"]', { timeout: slow(90000) });
   const shown = ((await page.textContent('#ddns-form .notice[data-target="ddns-update"]')) ?? '').replace(/\s+/g, ' ');
   const u = dd.updates.at(-1);
   r.figure('dyndns2 updates received', dd.updates.map((x) => ({ hostname: x.hostname, myip: x.myip })));

@@ -2,7 +2,7 @@
 // cut in the middle of a settings save leaves consistent databases and a box that boots; a backup
 // survives a factory reset (after which the box must be claimed again) and restores the settings.
 import { readFileSync } from 'node:fs';
-import { BOX_URL, serviceLine, until } from './phone.js';
+import { BOX_URL, slow, serviceLine, until } from './phone.js';
 import { runGuestScript, waitReady } from './boot-checks.js';
 import { claimCodeOnCard, loginFresh, stepClaim } from './journey-claim.js';
 import type { Journey } from './journey-context.js';
@@ -16,7 +16,7 @@ async function serverFormValues(j: Journey): Promise<{ name: string; port: strin
 }
 
 async function databasesConsistent(j: Journey): Promise<void> {
-  const r = await runGuestScript(j.vm, 'guest-db.cjs', 60000);
+  const r = await runGuestScript(j.vm, 'guest-db.cjs', 180000);
   const dbs = r.out.split('\n').filter((l) => l.startsWith('DB '));
   j.r.check('every database reads integrity ok', dbs.length >= 2 && dbs.every((l) => / integrity=ok /.test(l)), dbs.join('; ') || r.out.slice(-300));
 }
@@ -50,7 +50,7 @@ export async function stepPowerCut(j: Journey): Promise<void> {
   await phone.page.goto(`${BOX_URL}/server`);
   await phone.page.fill('#f-server-name', after);
   // The power goes as the save reaches the box.
-  const sent = phone.page.waitForRequest((q) => q.method() === 'POST' && q.url().endsWith('/server'), { timeout: 10000 });
+  const sent = phone.page.waitForRequest((q) => q.method() === 'POST' && q.url().endsWith('/server'), { timeout: slow(10000) });
   void phone.page.click('#server-form button[type=submit]').catch(() => undefined);
   await sent;
   await new Promise((res) => setTimeout(res, 150));
@@ -80,7 +80,7 @@ export async function stepBackupResetRestore(j: Journey): Promise<void> {
 
   const oldCode = await j.vm.shell.run("sed -n 's/^claim_code=//p' /boot/firmware/riffbox.txt");
   await phone.page.fill('#fp', j.password);
-  await Promise.all([phone.page.waitForURL(/\/setup$/, { timeout: 30000 }), phone.page.click('form[action="/system/factory-reset"] button')]);
+  await Promise.all([phone.page.waitForURL(/\/setup$/, { timeout: slow(30000) }), phone.page.click('form[action="/system/factory-reset"] button')]);
   r.check('a factory reset sends the phone to the claim page', /\/setup$/.test(phone.page.url()), phone.page.url());
   const newCode = await claimCodeOnCard(j);
   r.check('the reset put a fresh claim code on the card', newCode !== oldCode.out.trim(), `${oldCode.out.trim() || '(none)'} → ${newCode}`);
@@ -92,7 +92,7 @@ export async function stepBackupResetRestore(j: Journey): Promise<void> {
 
   await phone.page.goto(`${BOX_URL}/system`);
   await phone.page.setInputFiles('#rf', backupPath);
-  await Promise.all([phone.page.waitForURL(/\/system\?done=restore$/, { timeout: 60000 }), phone.page.click('form[action^="/system/restore"] button')]);
+  await Promise.all([phone.page.waitForURL(/\/system\?done=restore$/, { timeout: slow(60000) }), phone.page.click('form[action^="/system/restore"] button')]);
   const restored = await until('the restored settings on the Server page', async () => {
     const v = await serverFormValues(j);
     return JSON.stringify(v) === JSON.stringify(saved) ? v : false;

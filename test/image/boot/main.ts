@@ -26,7 +26,7 @@ const OWNER_PASSWORD = 'our rehearsal room';
 
 async function main(argv: string[]): Promise<boolean> {
   const ti = argv.indexOf('--timeout');
-  const timeoutS = ti >= 0 ? Number(argv[ti + 1]) : 3600;
+  const timeoutS = ti >= 0 ? Number(argv[ti + 1]) : 5400;
   const bootOnly = argv.includes('--boot-only');
   const image = argv.find((a, i) => !a.startsWith('--') && (ti < 0 || i !== ti + 1)) ?? join(REPO, 'deploy', 'riffbox-offline.img');
   if (!existsSync(image)) throw new Error(`no image at ${image} (run sudo image/build-offline)`);

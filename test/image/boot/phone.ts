@@ -5,6 +5,13 @@ import { CHROMIUM_ARGS, PHONE } from '../../browser/rig.js';
 
 export const BOX_URL = 'http://riffbox.local';
 
+/**
+ * How much longer than on a Pi the box takes to answer under QEMU's emulation (TCG): node starts in ≈ 15 s
+ * there, and every helper verb of the admin is a node process. Every wait of the journey is scaled by it.
+ */
+export const EMULATION_SLOWDOWN = 4;
+export const slow = (ms: number): number => ms * EMULATION_SLOWDOWN;
+
 export interface Phone {
   readonly browser: Browser;
   ctx: BrowserContext;
@@ -22,6 +29,8 @@ export async function openPhone(httpPort: number): Promise<Phone> {
   });
   const open = async (): Promise<{ ctx: BrowserContext; page: Page }> => {
     const ctx = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, locale: 'en-GB', acceptDownloads: true });
+    ctx.setDefaultTimeout(slow(30000));
+    ctx.setDefaultNavigationTimeout(slow(30000));
     return { ctx, page: await ctx.newPage() };
   };
   const first = await open();
@@ -39,7 +48,7 @@ export async function openPhone(httpPort: number): Promise<Phone> {
 
 /** Polls `fn` until it returns something truthy; throws with `what` and the last error. */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30000, everyMs = 500): Promise<T> {
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + slow(timeoutMs);
   let last: unknown;
   while (Date.now() < end) {
     try {
@@ -50,7 +59,7 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | n
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  throw new Error(`timed out after ${slow(timeoutMs) / 1000} s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 /** The text of the Status page's Services entry for the server or the client. */
