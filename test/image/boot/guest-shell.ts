@@ -5,6 +5,8 @@ import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The debug shell's prompt appears ≈ 40 s after QEMU starts under emulation. */
+const PROMPT_WAIT_MS = 240000;
 
 export interface ShellResult {
   readonly out: string;
@@ -39,6 +41,12 @@ export class GuestShell {
   }
 
   async waitReady(deadline: number): Promise<void> {
+    // Nothing is sent before the guest's shell has printed its prompt: input that reaches QEMU's PL011
+    // while the guest has not yet set the UART up can leave QEMU never reading the socket again (the
+    // boot hangs with our bytes queued, the guest never sees them). A prompt we missed (a reconnect)
+    // is covered by starting anyway after PROMPT_WAIT_MS.
+    const promptBy = Math.min(deadline, Date.now() + PROMPT_WAIT_MS);
+    while (Date.now() < promptBy && !/root@[^\n]*# ?$|# $/m.test(this.buf)) await sleep(200);
     while (Date.now() < deadline) {
       this.write('stty -echo 2>/dev/null; echo @@"READY"\n');
       const t = Date.now() + 3000;

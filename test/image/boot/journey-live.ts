@@ -156,5 +156,10 @@ export async function stepDdns(j: Journey): Promise<void> {
   const u = dd.updates.at(-1);
   r.figure('dyndns2 updates received', dd.updates.map((x) => ({ hostname: x.hostname, myip: x.myip })));
   r.check('the provider received the update for the name and the address', u?.hostname === 'jam.example.org' && u?.myip === dd.publicIp, JSON.stringify(u ?? null));
-  r.check('the page shows the update result', /SUCCESS|good/.test(shown) && shown.includes(dd.publicIp), shown.slice(0, 300));
+  const ok = r.check('the page shows the update result', /SUCCESS|good/.test(shown) && shown.includes(dd.publicIp), shown.slice(0, 300));
+  if (!ok || !u) {
+    // What the box's root helper saw: the verbs' output files and their journal.
+    const seen = await j.vm.shell.run('tail -n 30 /run/riffbox-apply/ddns-*.out; journalctl -b --no-pager -o short-monotonic -u "riffbox-apply@ddns*" -u ddclient | tail -n 30');
+    r.log(`the box's DDNS helpers:\n${seen.out.replace(/^/gm, '    ')}`);
+  }
 }

@@ -1,4 +1,4 @@
-// The booted image under qemu-system-aarch64 ("virt", cortex-a72, the image's own kernel and initrd),
+// The booted image under qemu-system-aarch64 ("virt", 4 × cortex-a72, the image's own kernel and initrd),
 // on a writable copy of the built image so that reboots and power cuts keep what the box wrote, with
 // loopback forwards from the host to the box's ports, and a root shell on the serial console. QEMU
 // runs in a harness ProcessGroup, so it is killed by PID whatever happens to the test.
@@ -82,7 +82,10 @@ export class Vm {
     ].join(' ');
     const net = this.o.forwards.map((f) => `hostfwd=${f.proto}:127.0.0.1:${f.host}-:${f.guest}`).join(',');
     const args = [
-      '-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024',
+      // A Pi 4's four cores: the server's tick and the client's audio thread run SCHED_FIFO and, at
+      // emulated speed, keep two vCPUs busy; with two vCPUs everything else (the admin's helpers, the
+      // Status page) starved for minutes.
+      '-M', 'virt', '-cpu', 'cortex-a72', '-smp', '4', '-m', '2048',
       '-display', 'none', '-monitor', 'none', '-no-reboot',
       '-chardev', `socket,id=ser0,path=${sock},server=on,wait=off,logfile=${this.o.serialLog},logappend=on`,
       '-serial', 'chardev:ser0',
