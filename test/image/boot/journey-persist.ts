@@ -25,7 +25,7 @@ export async function stepReboot(j: Journey): Promise<void> {
   const { r, vm } = j;
   const expected = { name: j.serverName, port: String(j.ports.guestUdpMoved), mode: 'public' };
   const shell = await vm.reboot(j.deadlineMs);
-  const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + 300000);
+  const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + slow(120000));
   r.figure('reboot: root shell s / ready s', [Math.round(shell), ready]);
   r.check('the password still logs in after the reboot', await loginFresh(j));
   const values = await serverFormValues(j);
@@ -57,9 +57,9 @@ export async function stepPowerCut(j: Journey): Promise<void> {
   await vm.cutPower();
   r.log('power cut (QEMU SIGKILL) 150 ms after the save was sent');
   const shell = await vm.boot(j.deadlineMs);
-  const state = await vm.settle(Date.now() + 300000, (l) => r.log(l));
+  const state = await vm.settle(Date.now() + slow(120000), (l) => r.log(l));
   r.check('the box boots after the power cut', state === 'running', state);
-  const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + 300000);
+  const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + slow(120000));
   r.figure('after the power cut: root shell s / ready s', [Math.round(shell), ready]);
   await databasesConsistent(j);
   r.check('the password still logs in after the power cut', await loginFresh(j));
