@@ -62,12 +62,9 @@ export async function stepClaim(j: Journey, password: string): Promise<void> {
     `${landed} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const closed = await rawRequest(ports.http, '/setup', 'riffbox.local');
   r.check('setup is closed once the box is claimed', closed.status === 303 && closed.location === '/login', `status ${closed.status} → ${closed.location}`);
-  // The admin spends the code at once; the root helper then blanks it on the card, a node process of its own.
-  const onCard = await until('the code blanked on the card', async () => {
-    const left = (await j.vm.shell.run("sed -n 's/^claim_code=//p' /boot/firmware/riffbox.txt")).out.trim();
-    return left === '' ? '(empty)' : false;
-  }, 60000).catch(async (e: Error) => `${(await j.vm.shell.run("sed -n 's/^claim_code=//p' /boot/firmware/riffbox.txt")).out.trim()} (${e.message})`);
-  r.check('the code is spent: the card no longer carries it', onCard === '(empty)', onCard);
+  // The code is spent in the admin's store at once (setup is closed, above); the card's copy is blanked by
+  // riffbox-bootconfig at the next boot (the admin may not write the boot partition), checked after the reboot.
+  j.spentCode = code;
 }
 
 /** Logs in on a fresh phone profile (no cookie): the password still works. */

@@ -22,6 +22,8 @@ export interface Journey {
   dyndns?: Dyndns;
   /** The server name the owner set last. */
   serverName: string;
+  /** The claim code used at the claim, which the card must no longer carry after the next boot. */
+  spentCode?: string;
   deadlineMs: number;
 }
 

@@ -28,6 +28,8 @@ export async function stepReboot(j: Journey): Promise<void> {
   const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + slow(120000));
   r.figure('reboot: root shell s / ready s', [Math.round(shell), ready]);
   r.check('the password still logs in after the reboot', await loginFresh(j));
+  const onCard = (await vm.shell.run("sed -n 's/^claim_code=//p' /boot/firmware/riffbox.txt")).out.trim();
+  r.check('the spent claim code is gone from the card after the boot', onCard === '' && !!j.spentCode, `${onCard || '(empty)'}; spent ${j.spentCode ?? '(none)'}`);
   const values = await serverFormValues(j);
   r.check('the settings are kept (name, port, mode)', JSON.stringify(values) === JSON.stringify(expected), JSON.stringify(values));
   const client = await until('the local client connected again', async () => {
