@@ -74,13 +74,17 @@ export const RIFFBOX_UNITS = ['riffbox-server', 'riffbox-client', 'riffbox-admin
  * Waits for the units and both forwarded ports; returns seconds from QEMU's start to ready, or
  * null when not ready by the deadline. `firstRun` is the page the admin must answer with.
  */
-export async function waitReady(vm: Vm, r: Report, ports: BoxPorts, page: { path: string; pattern: RegExp; what: string }, deadlineMs: number): Promise<number | null> {
+export async function waitReady(
+  vm: Vm, r: Report, ports: BoxPorts, page: { path: string; pattern: RegExp; what: string }, deadlineMs: number,
+  /** The server's port now, host side and guest side (the journey moves it). */
+  udp: { host: number; guest: number } = { host: ports.udp, guest: ports.guestUdp },
+): Promise<number | null> {
   let units = '';
   let ping: Buffer | null = null;
   let http = { status: 0, body: '' };
   while (Date.now() < deadlineMs) {
     units = (await vm.shell.run(`systemctl is-active ${RIFFBOX_UNITS.join(' ')} | tr "\\n" " "`)).out.trim();
-    ping = await udpPing(ports.udp, 2000);
+    ping = await udpPing(udp.host, 2000);
     http = await fetch(`http://127.0.0.1:${ports.http}${page.path}`, { signal: AbortSignal.timeout(30000), headers: { host: 'riffbox.local' } })
       .then(async (res) => ({ status: res.status, body: await res.text() }), (e: Error) => ({ status: 0, body: e.message }));
     if (units === 'active active active' && ping && http.status === 200 && page.pattern.test(http.body)) break;
@@ -89,7 +93,7 @@ export async function waitReady(vm: Vm, r: Report, ports: BoxPorts, page: { path
   const ready = vm.seconds();
   const ok = [
     r.check('riffbox-server, riffbox-client, riffbox-admin active', units === 'active active active', units),
-    r.check(`UDP ${ports.guestUdp} answers CLM_PING_MS`, ping !== null, ping ? ping.toString('hex') : 'no valid answer'),
+    r.check(`UDP ${udp.guest} answers CLM_PING_MS`, ping !== null, ping ? ping.toString('hex') : 'no valid answer'),
     r.check(`the admin answers with ${page.what}`, http.status === 200 && page.pattern.test(http.body),
       `status ${http.status}${page.pattern.test(http.body) ? '' : `; body: ${http.body.slice(0, 200).replace(/\s+/g, ' ')}`}`),
   ].every(Boolean);

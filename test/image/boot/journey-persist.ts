@@ -7,6 +7,11 @@ import { runGuestScript, waitReady } from './boot-checks.js';
 import { claimCodeOnCard, loginFresh, stepClaim } from './journey-claim.js';
 import type { Journey } from './journey-context.js';
 
+/** Where the server listens now: the journey moved it from the default port. */
+function serverPort(j: Journey): { host: number; guest: number } {
+  return j.friendPort === j.ports.udpMoved ? { host: j.ports.udpMoved, guest: j.ports.guestUdpMoved } : { host: j.ports.udp, guest: j.ports.guestUdp };
+}
+
 const LOGIN_PAGE = { path: '/login', pattern: /<form[^>]*action="\/login"/, what: 'the login page (the box is claimed)' };
 
 async function serverFormValues(j: Journey): Promise<{ name: string; port: string; mode: string }> {
@@ -25,7 +30,7 @@ export async function stepReboot(j: Journey): Promise<void> {
   const { r, vm } = j;
   const expected = { name: j.serverName, port: String(j.ports.guestUdpMoved), mode: 'public' };
   const shell = await vm.reboot(j.deadlineMs);
-  const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + slow(120000));
+  const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + slow(120000), serverPort(j));
   r.figure('reboot: root shell s / ready s', [Math.round(shell), ready]);
   r.check('the password still logs in after the reboot', await loginFresh(j));
   const onCard = (await vm.shell.run("sed -n 's/^claim_code=//p' /boot/firmware/riffbox.txt")).out.trim();
@@ -61,7 +66,7 @@ export async function stepPowerCut(j: Journey): Promise<void> {
   const shell = await vm.boot(j.deadlineMs);
   const state = await vm.settle(Date.now() + slow(120000), (l) => r.log(l));
   r.check('the box boots after the power cut', state === 'running', state);
-  const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + slow(120000));
+  const ready = await waitReady(vm, r, j.ports, LOGIN_PAGE, Date.now() + slow(120000), serverPort(j));
   r.figure('after the power cut: root shell s / ready s', [Math.round(shell), ready]);
   await databasesConsistent(j);
   r.check('the password still logs in after the power cut', await loginFresh(j));
