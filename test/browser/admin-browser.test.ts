@@ -1,6 +1,7 @@
 // The admin in real Chromium at a phone's size (390×844), against the real riffbox server and
 // client and a real Jamulus 3.9.1 client whose name is HTML. One browser for the whole file, to
 // keep the suite's time modest; the steps build on each other like a first evening with the box.
+import { until as untilHolds } from '../harness/until.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -36,19 +37,8 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${g.describe()}`);
+function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 15000): Promise<T> {
+  return untilHolds(what, fn, timeoutMs, 250, () => g.describe());
 }
 
 before(async () => {

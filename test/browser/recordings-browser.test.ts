@@ -2,6 +2,7 @@
 // records a real Jamulus 3.9.1 client playing a sine) — start, who is recorded, stop, download the zip, play the
 // mixdown, record on a USB stick and eject it, delete. The stick is a loop device with an ext4 file system standing
 // in for a real one (RIFFBOX_USB_DEVICE, checkout only); that part needs root and is skipped otherwise.
+import { until as untilHolds } from '../harness/until.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -23,19 +24,8 @@ let browser: Browser;
 let page: Page;
 let loopDevice = '';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 15000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${g.describe()}`);
+function until<T>(what: string, fn: () => Promise<T | undefined | false | null>, timeoutMs = 15000): Promise<T> {
+  return untilHolds(what, fn, timeoutMs, 250, () => g.describe());
 }
 
 async function shot(name: string): Promise<void> {

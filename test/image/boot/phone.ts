@@ -2,6 +2,7 @@
 // (mapped to the forwarded admin port, so every request carries the Host an owner's phone sends).
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, PHONE } from '../../browser/rig.js';
+import { until as untilHolds } from '../../harness/until.js';
 
 export const BOX_URL = 'http://riffbox.local';
 
@@ -46,20 +47,9 @@ export async function openPhone(httpPort: number): Promise<Phone> {
   return phone;
 }
 
-/** Polls `fn` until it returns something truthy; throws with `what` and the last error. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30000, everyMs = 500): Promise<T> {
-  const end = Date.now() + slow(timeoutMs);
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${slow(timeoutMs) / 1000} s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+/** The harness's `until`, its time-out scaled for emulation. */
+export function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30000, everyMs = 500): Promise<T> {
+  return untilHolds(what, fn, slow(timeoutMs), everyMs);
 }
 
 /** The text of the Status page's Services entry for the server or the client. */

@@ -64,6 +64,16 @@ export function sessionsContext(d: AdminDeps, details: RecorderDetails | null, t
   return { sessions };
 }
 
+/** The session a URL names, when it is not being recorded (409 otherwise), or an error already sent. */
+async function findIdle(d: AdminDeps, req: Request, res: Response, t: Translator): ReturnType<typeof find> {
+  const found = await find(d, req, res);
+  if (found?.live) {
+    res.status(409).type('text').send(t('recBusyRecording'));
+    return null;
+  }
+  return found;
+}
+
 /** The session a URL names, or an error already sent. */
 async function find(d: AdminDeps, req: Request, res: Response): Promise<{ s: SessionSummary; storage: StorageKey; live: boolean } | null> {
   const storage = String(req.params.storage) as StorageKey;
@@ -95,12 +105,8 @@ export function recordingSessionRoutes(d: AdminDeps) {
 
     async zip(req: Request, res: Response): Promise<void> {
       const t = res.locals.t as Translator;
-      const found = await find(d, req, res);
+      const found = await findIdle(d, req, res, t);
       if (!found) return;
-      if (found.live) {
-        res.status(409).type('text').send(t('recBusyRecording'));
-        return;
-      }
       const { s } = found;
       const entries: ZipEntry[] = readdirSync(s.dir)
         .filter((f) => !f.startsWith('.') && !f.endsWith('.part'))
@@ -143,12 +149,8 @@ export function recordingSessionRoutes(d: AdminDeps) {
 
     async remove(req: Request, res: Response): Promise<void> {
       const t = res.locals.t as Translator;
-      const found = await find(d, req, res);
+      const found = await findIdle(d, req, res, t);
       if (!found) return;
-      if (found.live) {
-        res.status(409).type('text').send(t('recBusyRecording'));
-        return;
-      }
       if (d.mixdowns.busy(found.s.dir)) {
         res.status(409).type('text').send(t('recBusyMixdown'));
         return;
