@@ -4,11 +4,13 @@
 //   node guest-tone.cjs play FREQ SECONDS        a stereo sine into the box's input (aplay)
 //   node guest-tone.cjs record SECONDS FREQ...   records the box's output (arecord) and prints
 //     TONE {"seconds":…,"rmsDb":…,"tones":{"240":{"levelDb":…,"ratioDb":…}},"quietWindows":…}
-// levelDb is the tone's level in dB full scale, ratioDb its power against everything else.
+// levelDb is the tone's level in dB full scale, ratioDb its power against everything else (both the median
+// of 100-ms windows).
 const { spawn } = require('node:child_process');
 const RATE = 48000;
 const PCM = process.env.TONE_PCM ?? 'hw:Loopback,1,0';
 const [mode, ...rest] = process.argv.slice(2);
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? -200;
 const alsaArgs = ['-D', PCM, '-f', 'S16_LE', '-r', String(RATE), '-c', '2', '-t', 'raw', '-q'];
 
 if (mode === 'play') {
@@ -49,22 +51,31 @@ if (mode === 'play') {
     for (const v of x) power += v * v;
     power = n ? power / n : 0;
     const db = (p) => (p > 0 ? 10 * Math.log10(p) : -200);
+    // Goertzel per 100-ms window, and the median window: the power of one frequency that survives the
+    // phase jumps of xruns and clicks (which would cancel part of one transform over the whole recording).
+    const toneWindow = RATE / 10;
     const tones = {};
     for (const f of freqs) {
-      // Goertzel: the power of one frequency over the whole recording.
       const k = (2 * Math.PI * f) / RATE;
       const c = 2 * Math.cos(k);
-      let s1 = 0;
-      let s2 = 0;
-      for (const v of x) {
-        const s0 = v + c * s1 - s2;
-        s2 = s1;
-        s1 = s0;
+      const levels = [];
+      const ratios = [];
+      for (let i = 0; i + toneWindow <= n; i += toneWindow) {
+        let s1 = 0;
+        let s2 = 0;
+        let p = 0;
+        for (let j = i; j < i + toneWindow; j++) {
+          const s0 = x[j] + c * s1 - s2;
+          s2 = s1;
+          s1 = s0;
+          p += x[j] * x[j];
+        }
+        // A sine of amplitude A has power A²/2; |X|²/N² is A²/4 at its frequency.
+        const tonePower = (2 * (s1 * s1 + s2 * s2 - c * s1 * s2)) / (toneWindow * toneWindow);
+        levels.push(db(tonePower));
+        ratios.push(db(tonePower) - db(Math.max(p / toneWindow - tonePower, 1e-12)));
       }
-      const amp2 = (s1 * s1 + s2 * s2 - c * s1 * s2) / (n * n);
-      // A sine of amplitude A has power A²/2; |X|²/N² is A²/4 at its frequency.
-      const tonePower = 2 * amp2;
-      tones[f] = { levelDb: +db(tonePower).toFixed(1), ratioDb: +(db(tonePower) - db(Math.max(power - tonePower, 1e-12))).toFixed(1) };
+      tones[f] = { levelDb: +median(levels).toFixed(1), ratioDb: +median(ratios).toFixed(1) };
     }
     // 10 ms windows more than 30 dB under the median window: gaps in what the box played.
     const w = RATE / 100;
@@ -74,8 +85,8 @@ if (mode === 'play') {
       for (let j = i; j < i + w; j++) p += x[j] * x[j];
       levels.push(db(p / w));
     }
-    const median = [...levels].sort((a, b) => a - b)[Math.floor(levels.length / 2)] ?? -200;
-    const quiet = levels.filter((l) => l < median - 30).length;
+    const typical = median(levels);
+    const quiet = levels.filter((l) => l < typical - 30).length;
     console.log(`TONE ${JSON.stringify({ seconds: +(n / RATE).toFixed(2), rmsDb: +db(power).toFixed(1), tones, windows: levels.length, quietWindows: quiet })}`);
   });
 } else {

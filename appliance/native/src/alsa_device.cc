@@ -16,11 +16,18 @@ namespace riffbox {
 
 namespace {
 constexpr unsigned kSampleRate = 48000;
-// Capture has room for bursts from the device while this thread is preempted; playback is
-// kept at two periods, the usual duplex compromise between latency and underruns.
+// Capture has room for bursts from the device while this thread is preempted. Playback is filled
+// only when a capture period arrives, so it is kept at two periods (the usual duplex compromise
+// between latency and underruns) while capture and playback keep step. Where they do not (two
+// clocks, as on a loopback card or a separate output device, or a host that wakes the thread
+// late), every playback xrun adds a period of headroom, up to kPlaybackMaxTargetPeriods; after
+// kPlaybackSettleNs without one, a period is given back. Without that, a device that underruns
+// every few periods plays only the silence each recovery starts with.
 constexpr unsigned kCaptureBufferPeriods = 8;
-constexpr unsigned kPlaybackBufferPeriods = 4;
+constexpr unsigned kPlaybackBufferPeriods = 12;
 constexpr unsigned kPlaybackTargetPeriods = 2;
+constexpr unsigned kPlaybackMaxTargetPeriods = 8;
+constexpr uint64_t kPlaybackSettleNs = 60ull * 1000000000ull;
 // A device that delivers nothing for this long is treated as gone: some plugins (JACK) never
 // report an error when their server dies, they just stop.
 constexpr int kStallTimeoutMs = 1000;
@@ -98,7 +105,8 @@ int AlsaDevice::Configure(snd_pcm_t* pcm, bool capture, snd_pcm_uframes_t* buffe
 
 int AlsaDevice::Prefill() {
   std::memset(playbackRaw_.data(), 0, playbackRaw_.size());
-  for (unsigned i = 0; i < kPlaybackTargetPeriods; i++) {
+  const unsigned target = playbackTarget_.load(std::memory_order_relaxed);
+  for (unsigned i = 0; i < target; i++) {
     snd_pcm_sframes_t w = snd_pcm_writei(playback_, playbackRaw_.data(), options_.periodFrames);
     if (w < 0) return static_cast<int>(w);
   }
@@ -154,6 +162,11 @@ bool AlsaDevice::OpenDeviceNamed() {
     return false;
   }
   pollFds_[capturePollCount_] = pollfd{wakeFd_, POLLIN, 0};
+  // A device (re)opened starts from the usual headroom; what the last one needed may not apply.
+  const unsigned fits = static_cast<unsigned>(playbackBufferFrames_ / options_.periodFrames) - 1;
+  playbackMaxTarget_ = fits < kPlaybackMaxTargetPeriods ? fits : kPlaybackMaxTargetPeriods;
+  playbackTarget_.store(kPlaybackTargetPeriods, std::memory_order_relaxed);
+  lastPlaybackXrunNs_ = monotonicNs();
   if ((err = Prefill()) < 0 || (err = snd_pcm_start(capture_)) < 0) {
     SetError(kStageStart, err);
     CloseDevice();
@@ -184,6 +197,12 @@ bool AlsaDevice::Recover(bool capture, int err, const char* stage) {
     return false;
   }
   xruns_.fetch_add(1, std::memory_order_relaxed);
+  if (!capture) {
+    playbackXruns_.fetch_add(1, std::memory_order_relaxed);
+    const unsigned target = playbackTarget_.load(std::memory_order_relaxed);
+    if (target < playbackMaxTarget_) playbackTarget_.store(target + 1, std::memory_order_relaxed);
+    lastPlaybackXrunNs_ = monotonicNs();
+  }
   snd_pcm_t* pcm = capture ? capture_ : playback_;
   int r = snd_pcm_recover(pcm, err, 1);
   if (r >= 0) r = capture ? snd_pcm_start(capture_) : Prefill();
@@ -211,11 +230,15 @@ bool AlsaDevice::PumpCapture() {
   const uint64_t periodNs = static_cast<uint64_t>(period) * 1000000000ull / kSampleRate;
   unsigned committed = 0;
   unsigned readThisPump = 0;
+  const uint64_t pumpStartNs = monotonicNs();
   for (;;) {
     bool untimed = untimed_.load(std::memory_order_relaxed);
-    if (!untimed && static_cast<snd_pcm_uframes_t>(readThisPump) * period > captureBufferFrames_ + 2 * period) {
-      // More in one go than the capture buffer holds (plus what a clock could add meanwhile): no real
-      // clock is behind this device. A real one bursting after a stall stays below this.
+    if (!untimed && static_cast<snd_pcm_uframes_t>(readThisPump) * period > captureBufferFrames_ + 2 * period &&
+        static_cast<snd_pcm_uframes_t>(readThisPump) * period >
+            captureBufferFrames_ + 2 * period + (monotonicNs() - pumpStartNs) * kSampleRate / 1000000000ull) {
+      // More in one go than the capture buffer holds plus what a clock could add meanwhile: no real clock
+      // is behind this device. A real one bursting after a stall, or this thread preempted in the middle
+      // of reading (a busy host, a virtual machine), stays below this.
       untimed = true;
       untimed_.store(true, std::memory_order_relaxed);
       untimedNextNs_ = monotonicNs();
@@ -276,8 +299,13 @@ bool AlsaDevice::PumpCapture() {
 
 bool AlsaDevice::PumpPlayback() {
   const snd_pcm_sframes_t period = options_.periodFrames;
+  unsigned periods = playbackTarget_.load(std::memory_order_relaxed);
+  if (periods > kPlaybackTargetPeriods && monotonicNs() - lastPlaybackXrunNs_ > kPlaybackSettleNs) {
+    playbackTarget_.store(--periods, std::memory_order_relaxed);
+    lastPlaybackXrunNs_ = monotonicNs();
+  }
   // An untimed device always looks empty: it gets one period per captured period, as JS produces them.
-  const snd_pcm_sframes_t target = untimed_.load(std::memory_order_relaxed) ? period : period * kPlaybackTargetPeriods;
+  const snd_pcm_sframes_t target = untimed_.load(std::memory_order_relaxed) ? period : period * periods;
   snd_pcm_sframes_t avail = snd_pcm_avail_update(playback_);
   if (avail < 0) return Recover(false, static_cast<int>(avail), kStageWrite);
   snd_pcm_sframes_t fill = static_cast<snd_pcm_sframes_t>(playbackBufferFrames_) - avail;
@@ -455,8 +483,8 @@ void AlsaDevice::Halt() {
 }
 
 AlsaCounters AlsaDevice::counters() const {
-  return AlsaCounters{xruns_.load(), captureOverruns_.load(), playbackUnderruns_.load(), capturedPeriods_.load(),
-                      reopens_.load(), realtime_.load(), untimed_.load()};
+  return AlsaCounters{xruns_.load(), playbackXruns_.load(), captureOverruns_.load(), playbackUnderruns_.load(),
+                      capturedPeriods_.load(), reopens_.load(), playbackTarget_.load(), realtime_.load(), untimed_.load()};
 }
 
 std::string AlsaDevice::ErrorText() const {

@@ -1,9 +1,9 @@
 // AlsaDevice: ALSA capture + playback at 48 kHz on a thread of its own, exchanging int16 periods through
 // preallocated lock-free rings. The thread polls the capture PCM (non-blocking), moves every complete period
-// into the capture ring, tells its PeriodHandler, then keeps the playback PCM filled to two periods from the
-// playback ring (silence when nothing is there), recovers from xruns, and on device loss closes everything and
-// tries to reopen once a second. While the device is gone the handler may ask for a clock instead (a timer
-// at the period length), so whatever it drives keeps time without a device.
+// into the capture ring, tells its PeriodHandler, then keeps the playback PCM filled to two periods (more
+// after playback xruns) from the playback ring (silence when nothing is there), recovers from xruns, and on
+// device loss closes everything and tries to reopen once a second. While the device is gone the handler may
+// ask for a clock instead (a timer at the period length), so whatever it drives keeps time without a device.
 // In steady state the thread never allocates, locks or calls JS; only reopening a lost device does (inside
 // libasound). JS wrappers: AlsaDuplex (alsa_duplex.cc, periods to and from JS) and ClientStream
 // (client_stream.cc, the client's whole per-period path in this thread).
@@ -49,10 +49,12 @@ class PeriodHandler {
 
 struct AlsaCounters {
   uint64_t xruns;
+  uint64_t playbackXruns;  // of xruns, those of the playback PCM
   uint64_t captureOverruns;
   uint64_t playbackUnderruns;
   uint64_t capturedPeriods;
   uint64_t reopens;
+  unsigned playbackPeriods;  // the playback fill kept now, in periods
   bool realtime;
   bool paced;
 };
@@ -73,6 +75,8 @@ class AlsaDevice {
   SpscPeriodRing& capture() { return *captureRing_; }
   SpscPeriodRing& playback() { return *playbackRing_; }
   int state() const { return state_.load(); }
+  // The playback fill kept now, in periods (2, more while the device needs headroom).
+  unsigned playbackPeriods() const { return playbackTarget_.load(std::memory_order_relaxed); }
   const char* StateText() const;
   AlsaCounters counters() const;
   // "ALSA device 'x': stage (detail): reason" while lost, else empty.
@@ -131,6 +135,11 @@ class AlsaDevice {
   std::atomic<bool> stopRequested_{false};
   std::atomic<int> state_{kLost};
   std::atomic<uint64_t> xruns_{0};
+  std::atomic<uint64_t> playbackXruns_{0};
+  // The playback fill in periods (see kPlaybackTargetPeriods); written by the audio thread only.
+  std::atomic<unsigned> playbackTarget_{2};
+  unsigned playbackMaxTarget_ = 2;
+  uint64_t lastPlaybackXrunNs_ = 0;
   std::atomic<uint64_t> captureOverruns_{0};
   std::atomic<uint64_t> playbackUnderruns_{0};
   std::atomic<uint64_t> capturedPeriods_{0};

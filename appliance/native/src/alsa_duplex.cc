@@ -86,6 +86,8 @@ Napi::Object alsaStatsObject(Napi::Env env, const AlsaDevice& device) {
   const AlsaCounters c = device.counters();
   Napi::Object s = Napi::Object::New(env);
   s.Set("xruns", Napi::Number::New(env, static_cast<double>(c.xruns)));
+  s.Set("playbackXruns", Napi::Number::New(env, static_cast<double>(c.playbackXruns)));
+  s.Set("playbackPeriods", Napi::Number::New(env, static_cast<double>(c.playbackPeriods)));
   s.Set("paced", Napi::Boolean::New(env, c.paced));
   s.Set("captureOverruns", Napi::Number::New(env, static_cast<double>(c.captureOverruns)));
   s.Set("playbackUnderruns", Napi::Number::New(env, static_cast<double>(c.playbackUnderruns)));

@@ -12,9 +12,10 @@
 namespace riffbox {
 
 namespace {
-// Periods of a burst (after a stall) that are played; the older ones are encoded and decoded, so the server
-// and the jitter buffer stay in step, but not played: the playback ring already played silence for the stall,
-// and queueing the whole burst would add its length to the delay for good.
+// Periods of a burst (after a stall) that are played: as many as the device's playback fill (at least two)
+// kept playing through the stall. The older ones are encoded and decoded, so the server and the jitter buffer
+// stay in step, but not played: the device already played silence for that part of the stall, and queueing
+// the whole burst would add its length to the delay for good.
 constexpr unsigned kPlaybackBurstPeriods = 2;
 constexpr size_t kTimestampSpace = CMSG_SPACE(sizeof(timespec));
 // The protocol's framing (§1.2): a zero tag and a length field that matches. Such a datagram goes to JS,
@@ -110,8 +111,9 @@ void ClientPeriod::OnCaptured(AlsaDevice& device, unsigned) {
   SpscPeriodRing& capture = device.capture();
   SpscPeriodRing& playback = device.playback();
   size_t waiting = std::max<size_t>(capture.filled(), 1);
+  const size_t played = std::max<size_t>(kPlaybackBurstPeriods, device.playbackPeriods());
   for (const int16_t* in = capture.readSlot(); in != nullptr; in = capture.readSlot()) {
-    int16_t* out = waiting <= kPlaybackBurstPeriods ? playback.writeSlot() : nullptr;
+    int16_t* out = waiting <= played ? playback.writeSlot() : nullptr;
     Period(in, true, out);
     capture.commitRead();
     if (out != nullptr) playback.commitWrite();

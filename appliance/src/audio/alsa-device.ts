@@ -20,6 +20,10 @@ export type AlsaState = NativeAlsaStats['state'];
 export interface AlsaStats extends NativeAlsaStats {
   /** ALSA xruns recovered with snd_pcm_recover. */
   xruns: number;
+  /** Of xruns, those of the playback PCM; each adds a period of output fill, up to 8. */
+  playbackXruns: number;
+  /** The playback fill kept now, in periods: 2, more after playback xruns, one less per quiet minute. */
+  playbackPeriods: number;
   /** Captured periods dropped because JS had not read the capture ring. */
   captureOverruns: number;
   /** Periods of silence played because JS had not written the playback ring. */

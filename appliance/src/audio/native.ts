@@ -143,6 +143,8 @@ interface NativeAlsaDuplexOptions {
 
 export interface NativeAlsaStats {
   xruns: number;
+  playbackXruns: number;
+  playbackPeriods: number;
   captureOverruns: number;
   playbackUnderruns: number;
   capturedPeriods: number;

@@ -18,8 +18,10 @@ interface OverallDelayInput {
   serverJitterBlocks: number;
   /** Measured sound-card input+output latency in ms, when the audio layer knows it. */
   soundCardLatencyMs?: number;
-  /** Sound-card period in samples; used (×3) when the latency is unknown. */
+  /** Sound-card period in samples; used when the latency is unknown. */
   soundCardPeriodSamples: number;
+  /** Periods the output is kept filled to (2 unless the device needed more after underruns). */
+  playbackPeriods?: number;
   /** Extra delay of a conversion buffer between sound-card and codec blocks, in samples. */
   conversionBufferSamples?: number;
 }
@@ -32,8 +34,9 @@ export function overallDelayMs(p: OverallDelayInput): number {
   if (p.soundCardLatencyMs !== undefined && p.soundCardLatencyMs > 0) {
     soundCardMs += p.soundCardLatencyMs;
   } else {
-    // Two periods on the way in, one on the way out.
-    soundCardMs += (3 * p.soundCardPeriodSamples * 1000) / SAMPLE_RATE;
+    // Two periods on the way in; on the way out, the fill kept less the period being written.
+    const out = Math.max(1, (p.playbackPeriods ?? 2) - 1);
+    soundCardMs += ((2 + out) * p.soundCardPeriodSamples * 1000) / SAMPLE_RATE;
   }
   const fillMs = (p.packetFillSamples * 1000) / SAMPLE_RATE;
   // Opus adds about half a frame of look-ahead at these frame sizes.

@@ -98,6 +98,10 @@ export interface ClientStats {
     state: 'running' | 'lost' | 'stopped';
     error: string | null;
     xruns: number;
+    /** Of xruns, those of the output; each one adds a period to playbackPeriods (up to 8). */
+    playbackXruns: number;
+    /** The output's fill in periods: 2, more while the device needs headroom (0 without a device). */
+    playbackPeriods: number;
     captureOverruns: number;
     playbackUnderruns: number;
     reopens: number;

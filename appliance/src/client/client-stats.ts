@@ -39,6 +39,7 @@ export function clientStats(p: ClientStatsParts): ClientStats {
           clientJitterBlocks: clientBlocks,
           serverJitterBlocks: p.serverJitterBlocks,
           soundCardPeriodSamples: opts.frames,
+          playbackPeriods: d?.playbackPeriods,
         });
   return {
     state: c.state,
@@ -62,6 +63,8 @@ export function clientStats(p: ClientStatsParts): ClientStats {
       state: d?.state ?? 'stopped',
       error: d?.error ?? null,
       xruns: d?.xruns ?? 0,
+      playbackXruns: d?.playbackXruns ?? 0,
+      playbackPeriods: d?.playbackPeriods ?? 0,
       captureOverruns: d?.captureOverruns ?? 0,
       playbackUnderruns: d?.playbackUnderruns ?? 0,
       reopens: d?.reopens ?? 0,

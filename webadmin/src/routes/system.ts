@@ -100,7 +100,7 @@ export function systemRoutes(d: AdminDeps) {
     /**
      * Everything back to its defaults and the box unclaimed: every session ends, and the root
      * helper issues a fresh claim code to the card and the HDMI console, so the box is protected
-     * again at once. The first-run page then says where the code is.
+     * again at once. The first-run page then says where the code is, while the services reload.
      */
     async factoryReset(req: Request, res: Response): Promise<void> {
       const t = res.locals.t as Translator;
@@ -114,7 +114,15 @@ export function systemRoutes(d: AdminDeps) {
       // From a checkout the helper also names the code, for the terminal that started riffbox; on
       // the box its output never holds the code.
       else console.log(`riffbox admin: factory reset: ${d.helper.mode.kind === 'checkout' ? issued.output.replace(/\n/g, '; ') : `a new claim code is on the card (${claimPlaces(d).bootFile}) and the console`}`);
-      await applyChanges(d, changed);
+      // The phone goes to the claim page as soon as the new code exists. The services take the
+      // defaults meanwhile: a reload each and the root helper for DDNS, together longer than a
+      // phone's browser waits for an answer on a busy box. The log keeps whatever did not apply.
+      void applyChanges(d, changed).then(
+        (outcomes) => {
+          for (const o of outcomes) if (!o.ok) console.error(`riffbox admin: factory reset: ${o.target} did not take the defaults: ${o.message}`);
+        },
+        (e: Error) => console.error(`riffbox admin: factory reset: applying the defaults failed: ${e.message}`),
+      );
       res.redirect(303, '/setup');
     },
 
