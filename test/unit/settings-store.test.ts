@@ -233,6 +233,35 @@ test('export/import round trip; secrets only when asked for, and only into the a
   }
 });
 
+test('a plain backup of a box with DDNS on restores onto a box without the DDNS password: everything, with DDNS off', () => {
+  const a = openWithSecrets();
+  const b = openWithSecrets();
+  try {
+    a.store.update({
+      'server.name': 'Garage Band', 'server.port': 22125, 'ddns.enabled': true, 'ddns.provider': 'dyndns2',
+      'ddns.server': 'members.dyndns.org', 'ddns.host': 'jam.example.org', 'ddns.username': 'me', 'ddns.password': 'p4ss',
+    });
+    const plain = a.store.export({ includeSecrets: false });
+    const r = b.store.import(plain);
+    assert.equal(r.ddnsTurnedOff, true);
+    const flat = b.store.getFlat();
+    assert.equal(flat['server.name'], 'Garage Band');
+    assert.equal(flat['server.port'], 22125);
+    assert.equal(flat['ddns.enabled'], false, 'DDNS comes back off');
+    assert.equal(flat['ddns.host'], 'jam.example.org', 'with its names, for the password to be given again');
+
+    // With the password stored (the same box), DDNS stays on; with secrets in the backup too.
+    b.store.update({ 'ddns.password': 'p4ss' });
+    assert.equal(b.store.import(plain).ddnsTurnedOff, false);
+    assert.equal(b.store.getFlat()['ddns.enabled'], true);
+    // Any other invalid value still refuses the whole backup.
+    assert.throws(() => b.store.import({ ...plain, settings: { ...plain.settings, 'server.port': 1 } }), SettingsValidationError);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 test('migration 2 → 3 moves the secrets of fixture rows out of settings.db; the admin store takes them over once', () => {
   const p = dbPath();
   const raw = new Database(p);

@@ -10,6 +10,20 @@ export interface ApplyOutcome {
   readonly message: string;
 }
 
+/**
+ * applyChanges without making the phone wait, for the whole-box operations (a factory reset, a restore):
+ * their reloads and root-helper verbs together can outlast a phone browser's patience on a busy box. The
+ * settings are stored before this is called; the log keeps whatever did not apply.
+ */
+export function applyChangesLater(d: AdminDeps, changed: readonly SettingKey[], what: string): void {
+  void applyChanges(d, changed).then(
+    (outcomes) => {
+      for (const o of outcomes) if (!o.ok) console.error(`riffbox admin: ${what}: ${o.target} did not take the settings: ${o.message}`);
+    },
+    (e: Error) => console.error(`riffbox admin: ${what}: applying the settings failed: ${e.message}`),
+  );
+}
+
 export async function applyChanges(d: AdminDeps, changed: readonly SettingKey[]): Promise<ApplyOutcome[]> {
   const targets = reloadTargets(changed);
   const out: ApplyOutcome[] = [];

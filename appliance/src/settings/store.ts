@@ -24,6 +24,11 @@ export interface WriteResult {
   readonly revision: number;
 }
 
+export interface ImportResult extends WriteResult {
+  /** The backup had DDNS on but no secret for it, and none is stored: restored with DDNS off. */
+  readonly ddnsTurnedOff: boolean;
+}
+
 export interface Changes {
   readonly revision: number;
   readonly keys: readonly SettingKey[];
@@ -184,19 +189,28 @@ export class SettingsStore {
    * its default. Secrets are taken from it only when it says `includesSecrets` (the caller checks
    * the password first); otherwise the secrets already stored are kept, so restoring a plain backup
    * does not silently drop the DDNS password. The admin's credentials (NEVER_RESTORED) are ignored.
-   * All or nothing: throws SettingsValidationError.
+   * A plain backup of a box with DDNS on carries no DDNS password; when none is stored either (after
+   * a factory reset, on a new card), everything else is restored and DDNS comes back off, with its
+   * provider and names, for the owner to give the password again. All or nothing otherwise: throws
+   * SettingsValidationError.
    */
-  import(backup: unknown): WriteResult {
+  import(backup: unknown): ImportResult {
     const b = parseBackup(backup);
     const carried: Record<string, unknown> = { ...b.settings };
     for (const k of NEVER_RESTORED) delete carried[k];
     if (!b.includesSecrets) for (const k of SECRET_KEYS) delete carried[k];
-    return this.write((current) => {
+    let ddnsTurnedOff = false;
+    const written = this.write((current) => {
       const base: Record<string, unknown> = { ...defaultSettings() };
       if (!b.includesSecrets) for (const k of SECRET_KEYS) base[k] = current[k];
       const full: Record<string, unknown> = { ...base, ...carried };
-      return validatePatch(full, base as FlatSettings);
+      const r = validatePatch(full, base as FlatSettings);
+      if (r.ok || b.includesSecrets || full['ddns.enabled'] !== true) return r;
+      if (!Object.keys(r.errors).every((k) => (SECRET_KEYS as readonly string[]).includes(k) && k.startsWith('ddns.'))) return r;
+      ddnsTurnedOff = true;
+      return validatePatch({ ...full, 'ddns.enabled': false }, base as FlatSettings);
     });
+    return { ...written, ddnsTurnedOff };
   }
 
   /** Every setting back to its default, the admin password included (first-run again). */

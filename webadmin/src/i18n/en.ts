@@ -68,7 +68,7 @@ export const EN = {
   restoreNeedsPassword: 'This backup contains secrets: enter the admin password to restore it.',
   logsTitle: 'Logs', logsShow: 'Show the last 200 lines', dangerTitle: 'Restart and reset', reboot: 'Reboot',
   factoryReset: 'Factory reset', factoryResetHelp: 'Every setting back to its default and the box unclaimed. A new claim code is written to riffbox.txt on the card and shown on the HDMI screen: you need it to set the box up again.',
-  done_password: 'Password changed. Other browsers are logged out.', done_restore: 'Settings restored.',
+  done_password: 'Password changed. Other browsers are logged out.', done_restore: 'Settings restored. The services are taking them now: the Status page shows when they run again.', done_restore_ddns_off: 'Settings restored. Dynamic DNS is off: this backup has no DDNS password (it was saved without secrets). Enter it on the Dynamic DNS page to turn DDNS on again.',
   navRecordings: 'Recordings',
   recTitle: 'Recording', recState_off: 'not set up', recState_armed: 'ready: records when someone plays', recState_recording: 'recording', recState_stopped: 'not recording',
   recWho: 'Being recorded', recNoName: '(no name yet)', recStereo: 'stereo', recMono: 'mono',

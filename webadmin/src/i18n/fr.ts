@@ -69,7 +69,7 @@ export const FR: Readonly<Record<keyof typeof EN, string>> = {
   restoreNeedsPassword: 'Cette sauvegarde contient des secrets : saisissez le mot de passe d\'administration.',
   logsTitle: 'Journaux', logsShow: 'Afficher les 200 dernières lignes', dangerTitle: 'Redémarrer et réinitialiser', reboot: 'Redémarrer',
   factoryReset: 'Réinitialisation complète', factoryResetHelp: 'Tous les réglages reviennent à leur valeur par défaut et le boîtier redevient libre. Un nouveau code est écrit dans riffbox.txt sur la carte et affiché sur l\'écran HDMI : il vous faudra pour le reconfigurer.',
-  done_password: 'Mot de passe changé. Les autres navigateurs sont déconnectés.', done_restore: 'Réglages restaurés.',
+  done_password: 'Mot de passe changé. Les autres navigateurs sont déconnectés.', done_restore: 'Réglages restaurés. Les services les prennent maintenant : la page État montre quand ils tournent à nouveau.', done_restore_ddns_off: 'Réglages restaurés. Le DNS dynamique est coupé : cette sauvegarde n\'a pas son mot de passe (elle a été faite sans secrets). Saisissez-le sur la page DNS dynamique pour le rallumer.',
   navRecordings: 'Enregistrements',
   recTitle: 'Enregistrement', recState_off: 'non configuré', recState_armed: 'prêt : enregistre dès que quelqu\'un joue', recState_recording: 'enregistrement', recState_stopped: 'arrêté',
   recWho: 'Enregistrés', recNoName: '(pas encore de nom)', recStereo: 'stéréo', recMono: 'mono',

@@ -4,7 +4,7 @@ import type { AdminDeps } from '../deps.js';
 import { fieldViews, formString } from '../forms.js';
 import { isHtmx, render } from '../render.js';
 import { showForm, saveForm, type FormPage, type FormState } from '../settings-form.js';
-import { applyChanges } from '../apply-changes.js';
+import { applyChangesLater } from '../apply-changes.js';
 import { hashPassword, passwordProblem } from '../security/password.js';
 import { checkAdminPassword, refusalText, type CheckResult } from '../security/check-secret.js';
 import { parseMultipart } from '../multipart.js';
@@ -78,6 +78,7 @@ export function systemRoutes(d: AdminDeps) {
       const file = form?.files.backup;
       if (!form || !file || file.length === 0) return again(req, res, 422, { restoreErrors: { '': t('restoreNoFile') } });
       let changed: readonly SettingKey[];
+      let ddnsTurnedOff = false;
       try {
         const parsed = JSON.parse(file.toString('utf8')) as unknown;
         // A backup that carries secrets (whatever its includesSecrets says) is restored only for
@@ -87,14 +88,14 @@ export function systemRoutes(d: AdminDeps) {
           const r = await passwordCheck(req, form.fields.password ?? '');
           if (!r.ok) return again(req, res, statusOf(r), { restoreErrors: { password: r.refusal ? refusalText(t, res, r.refusal) : t('restoreNeedsPassword') } });
         }
-        changed = d.store.import(parsed).changed;
+        ({ changed, ddnsTurnedOff } = d.store.import(parsed));
       } catch (e) {
         if (e instanceof SyntaxError) return again(req, res, 422, { restoreErrors: { '': t('restoreNotJson') } });
         if (e instanceof SettingsValidationError) return again(req, res, 422, { restoreErrors: e.errors });
         throw e;
       }
-      await applyChanges(d, changed);
-      res.redirect(303, '/system?done=restore');
+      applyChangesLater(d, changed, 'restore');
+      res.redirect(303, `/system?done=${ddnsTurnedOff ? 'restore_ddns_off' : 'restore'}`);
     },
 
     /**
@@ -114,15 +115,8 @@ export function systemRoutes(d: AdminDeps) {
       // From a checkout the helper also names the code, for the terminal that started riffbox; on
       // the box its output never holds the code.
       else console.log(`riffbox admin: factory reset: ${d.helper.mode.kind === 'checkout' ? issued.output.replace(/\n/g, '; ') : `a new claim code is on the card (${claimPlaces(d).bootFile}) and the console`}`);
-      // The phone goes to the claim page as soon as the new code exists. The services take the
-      // defaults meanwhile: a reload each and the root helper for DDNS, together longer than a
-      // phone's browser waits for an answer on a busy box. The log keeps whatever did not apply.
-      void applyChanges(d, changed).then(
-        (outcomes) => {
-          for (const o of outcomes) if (!o.ok) console.error(`riffbox admin: factory reset: ${o.target} did not take the defaults: ${o.message}`);
-        },
-        (e: Error) => console.error(`riffbox admin: factory reset: applying the defaults failed: ${e.message}`),
-      );
+      // The phone goes to the claim page as soon as the new code exists; the services follow.
+      applyChangesLater(d, changed, 'factory reset');
       res.redirect(303, '/setup');
     },
 
