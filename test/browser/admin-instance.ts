@@ -65,6 +65,7 @@ export async function startAdmin(opts: {
     claimCode: () => readClaimCode(root),
     async stop() {
       await closeServer(server);
+      await admin.settle(60000);
       admin.close();
       stores.close();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import type { SettingsStore } from '../../appliance/src/settings/index.js';
 import type { AdminDeps } from './deps.js';
+import { settleLaterChanges } from './apply-changes.js';
 import { createEnv, PUBLIC_DIR } from './render.js';
 import { securityHeaders, sessionAndCsrf } from './security/middleware.js';
 import { HostCheck, type HostCheckOptions } from './security/host-check.js';
@@ -42,6 +43,8 @@ export interface AdminAppOptions {
 export interface AdminApp {
   readonly app: express.Express;
   readonly deps: AdminDeps;
+  /** Waits (at most limitMs) for settings a restore or a factory reset is still applying. */
+  settle(limitMs: number): Promise<void>;
   close(): void;
 }
 
@@ -188,6 +191,7 @@ export function createApp(o: AdminAppOptions): AdminApp {
   return {
     app,
     deps,
+    settle: (limitMs) => settleLaterChanges(deps, limitMs),
     close() {
       server.close();
       client.close();

@@ -16,12 +16,28 @@ export interface ApplyOutcome {
  * settings are stored before this is called; the log keeps whatever did not apply.
  */
 export function applyChangesLater(d: AdminDeps, changed: readonly SettingKey[], what: string): void {
-  void applyChanges(d, changed).then(
+  const running = applyChanges(d, changed).then(
     (outcomes) => {
       for (const o of outcomes) if (!o.ok) console.error(`riffbox admin: ${what}: ${o.target} did not take the settings: ${o.message}`);
     },
     (e: Error) => console.error(`riffbox admin: ${what}: applying the settings failed: ${e.message}`),
   );
+  let set = later.get(d);
+  if (!set) later.set(d, (set = new Set()));
+  set.add(running);
+  void running.finally(() => set.delete(running));
+}
+
+const later = new WeakMap<AdminDeps, Set<Promise<void>>>();
+
+/** Waits (at most `limitMs`) for what applyChangesLater started, so a stopping admin does not cut a helper verb short. */
+export async function settleLaterChanges(d: AdminDeps, limitMs: number): Promise<void> {
+  const set = later.get(d);
+  if (!set || set.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+  await Promise.race([Promise.all(set), limit]);
+  clearTimeout(timer);
 }
 
 export async function applyChanges(d: AdminDeps, changed: readonly SettingKey[]): Promise<ApplyOutcome[]> {

@@ -101,6 +101,7 @@ export async function runAdmin(argv: readonly string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       await closeServer(server);
+      await admin.settle(20000);
       admin.close();
       stores.close();
       done(0);

@@ -107,7 +107,16 @@ export async function stepFader(j: Journey): Promise<void> {
     return (await fader.count()) === 1;
   }, 60000, 2000);
   const level = async (): Promise<number> => (await recordBox(vm, 5, [FRIEND_HZ])).tones[FRIEND_HZ]!.levelDb;
-  const before = await level();
+  // Heard a minute ago; the admin's saves since then (public mode, the name) reload the box's client.
+  // Wait until the friend is in its playback again before moving the fader, and say how long that took.
+  const t0 = Date.now();
+  const tones: number[] = [];
+  const before = await until('the friend in the box playback', async () => {
+    const l = await level();
+    tones.push(l);
+    return l > HEARD_DB ? l : false;
+  }, slow(30000), 1000).catch(() => tones[tones.length - 1] ?? -200);
+  r.figure("before the fader: friend's tone in the box's playback (dBFS per recording), seconds", { tones, seconds: Math.round((Date.now() - t0) / 1000) });
   await fader.fill('0');
   await sleep(1500);
   const down = await level();
