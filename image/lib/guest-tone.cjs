@@ -53,7 +53,11 @@ if (mode === 'play') {
     const db = (p) => (p > 0 ? 10 * Math.log10(p) : -200);
     // Goertzel per 100-ms window, and the median window: the power of one frequency that survives the
     // phase jumps of xruns and clicks (which would cancel part of one transform over the whole recording).
+    // Windows where the box played nothing at all (below -60 dBFS: the silence an xrun recovery plays,
+    // frequent under emulation) are left out, so a tone is judged where the box played; `played` says
+    // how many windows that was.
     const toneWindow = RATE / 10;
+    let played = 0;
     const tones = {};
     for (const f of freqs) {
       const k = (2 * Math.PI * f) / RATE;
@@ -70,6 +74,8 @@ if (mode === 'play') {
           s1 = s0;
           p += x[j] * x[j];
         }
+        if (db(p / toneWindow) < -60) continue;
+        if (f === freqs[0]) played++;
         // A sine of amplitude A has power A²/2; |X|²/N² is A²/4 at its frequency.
         const tonePower = (2 * (s1 * s1 + s2 * s2 - c * s1 * s2)) / (toneWindow * toneWindow);
         levels.push(db(tonePower));
@@ -87,7 +93,7 @@ if (mode === 'play') {
     }
     const typical = median(levels);
     const quiet = levels.filter((l) => l < typical - 30).length;
-    console.log(`TONE ${JSON.stringify({ seconds: +(n / RATE).toFixed(2), rmsDb: +db(power).toFixed(1), tones, windows: levels.length, quietWindows: quiet })}`);
+    console.log(`TONE ${JSON.stringify({ seconds: +(n / RATE).toFixed(2), rmsDb: +db(power).toFixed(1), tones, windows: levels.length, quietWindows: quiet, playedToneWindows: `${played}/${Math.floor(n / toneWindow)}` })}`);
   });
 } else {
   console.error('usage: guest-tone.cjs play FREQ SECONDS | record SECONDS FREQ...');

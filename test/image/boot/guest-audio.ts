@@ -9,6 +9,8 @@ export interface ToneReport {
   tones: Record<string, { levelDb: number; ratioDb: number }>;
   windows: number;
   quietWindows: number;
+  /** 100-ms windows in which the box played anything (the tone levels are judged over these), of all. */
+  playedToneWindows: string;
 }
 
 /** Starts a sine into the box's input for `seconds`, in the background. */

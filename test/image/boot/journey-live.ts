@@ -48,7 +48,7 @@ export async function stepFriendJoins(j: Journey): Promise<void> {
   r.figure('friend hears box: tone level dBFS / ratio dB', heard);
   r.check("the friend hears the sine played into the box's input", heard.levelDb > HEARD_DB, `${BOX_HZ} Hz at ${heard.levelDb} dBFS`);
   const box = await recordBox(vm, 8, [FRIEND_HZ, BOX_HZ]);
-  r.figure("box playback: tones dBFS, quiet 10-ms windows", { tones: box.tones, quietWindows: `${box.quietWindows}/${box.windows}` });
+  r.figure("box playback: tones dBFS, quiet 10-ms windows", { tones: box.tones, quietWindows: `${box.quietWindows}/${box.windows}`, playedToneWindows: box.playedToneWindows });
   const f = box.tones[FRIEND_HZ]!;
   r.check("the box's playback carries the friend's sine", f.levelDb > HEARD_DB, `${FRIEND_HZ} Hz at ${f.levelDb} dBFS`);
 }
