@@ -233,9 +233,10 @@ bool AlsaDevice::PumpCapture() {
   const uint64_t pumpStartNs = monotonicNs();
   for (;;) {
     bool untimed = untimed_.load(std::memory_order_relaxed);
-    if (!untimed && static_cast<snd_pcm_uframes_t>(readThisPump) * period > captureBufferFrames_ + 2 * period &&
-        static_cast<snd_pcm_uframes_t>(readThisPump) * period >
-            captureBufferFrames_ + 2 * period + (monotonicNs() - pumpStartNs) * kSampleRate / 1000000000ull) {
+    const snd_pcm_uframes_t readFrames = static_cast<snd_pcm_uframes_t>(readThisPump) * period;
+    const snd_pcm_uframes_t burstLimit = captureBufferFrames_ + 2 * period;
+    if (!untimed && readFrames > burstLimit &&
+        readFrames > burstLimit + (monotonicNs() - pumpStartNs) * kSampleRate / 1000000000ull) {
       // More in one go than the capture buffer holds plus what a clock could add meanwhile: no real clock
       // is behind this device. A real one bursting after a stall, or this thread preempted in the middle
       // of reading (a busy host, a virtual machine), stays below this.
@@ -300,9 +301,11 @@ bool AlsaDevice::PumpCapture() {
 bool AlsaDevice::PumpPlayback() {
   const snd_pcm_sframes_t period = options_.periodFrames;
   unsigned periods = playbackTarget_.load(std::memory_order_relaxed);
-  if (periods > kPlaybackTargetPeriods && monotonicNs() - lastPlaybackXrunNs_ > kPlaybackSettleNs) {
+  // lastCaptureNs_ is the pump's latest clock reading: no second one per period. (An xrun recovered after
+  // it is later than it: compared by addition, never by an unsigned difference.)
+  if (periods > kPlaybackTargetPeriods && lastCaptureNs_ > lastPlaybackXrunNs_ + kPlaybackSettleNs) {
     playbackTarget_.store(--periods, std::memory_order_relaxed);
-    lastPlaybackXrunNs_ = monotonicNs();
+    lastPlaybackXrunNs_ = lastCaptureNs_;
   }
   // An untimed device always looks empty: it gets one period per captured period, as JS produces them.
   const snd_pcm_sframes_t target = untimed_.load(std::memory_order_relaxed) ? period : period * periods;

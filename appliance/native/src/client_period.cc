@@ -12,11 +12,6 @@
 namespace riffbox {
 
 namespace {
-// Periods of a burst (after a stall) that are played: as many as the device's playback fill (at least two)
-// kept playing through the stall. The older ones are encoded and decoded, so the server and the jitter buffer
-// stay in step, but not played: the device already played silence for that part of the stall, and queueing
-// the whole burst would add its length to the delay for good.
-constexpr unsigned kPlaybackBurstPeriods = 2;
 constexpr size_t kTimestampSpace = CMSG_SPACE(sizeof(timespec));
 // The protocol's framing (§1.2): a zero tag and a length field that matches. Such a datagram goes to JS,
 // which applies the whole rule (with the CRC); audio never starts like this unless by a 2^-32 chance.
@@ -111,7 +106,11 @@ void ClientPeriod::OnCaptured(AlsaDevice& device, unsigned) {
   SpscPeriodRing& capture = device.capture();
   SpscPeriodRing& playback = device.playback();
   size_t waiting = std::max<size_t>(capture.filled(), 1);
-  const size_t played = std::max<size_t>(kPlaybackBurstPeriods, device.playbackPeriods());
+  // Of a burst (after a stall), as many periods are played as the device's playback fill (two or more) kept
+  // playing through the stall. The older ones are encoded and decoded, so the server and the jitter buffer stay
+  // in step, but not played: the device already played silence for that part of the stall, and queueing the
+  // whole burst would add its length to the delay for good.
+  const size_t played = device.playbackPeriods();
   for (const int16_t* in = capture.readSlot(); in != nullptr; in = capture.readSlot()) {
     int16_t* out = waiting <= played ? playback.writeSlot() : nullptr;
     Period(in, true, out);

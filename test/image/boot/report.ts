@@ -6,8 +6,6 @@ export interface Check {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
-  /** Set on a check that is a stated, open gap: its failure is printed as GAP and does not fail the run. */
-  readonly knownGap?: string;
 }
 
 export class Report {
@@ -21,20 +19,6 @@ export class Report {
     console.log(`${ok ? 'ok  ' : 'FAIL'} [${this.step}] ${name}${detail ? ` — ${detail}` : ''}`);
     return ok;
   }
-
-  /**
-   * A check whose failure is a known, open gap (node's `todo`, as scripts/run-tests.mjs treats it): it runs
-   * and is printed every time, with the reason, and listed in the summary's knownGaps, but does not fail
-   * the run. Each use names what is not understood yet; it is for a fault found, not for a flaky check.
-   */
-  gap(name: string, ok: boolean, detail: string, reason: string): boolean {
-    this.checks.push({ step: this.step, name, ok: true, detail, knownGap: reason });
-    console.log(`${ok ? 'ok  ' : 'GAP '} [${this.step}] ${name}${detail ? ` — ${detail}` : ''}${ok ? ' (a known gap, passed this time)' : ` — known gap: ${reason}`}`);
-    if (!ok) this.gaps.push(`[${this.step}] ${name}: ${reason}`);
-    return ok;
-  }
-
-  readonly gaps: string[] = [];
 
   figure(name: string, value: unknown): void {
     this.figures[name] = value;
