@@ -236,7 +236,7 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
           if (r === 'ok') return this.scheduleCheck(gen);
           this.o.log(`port mapping: the router (${session.label}) lost the mapping, probably restarted; mapping again`);
           this.remaps++;
-          this.state = 'discovering';
+          this.setState('discovering');
           return this.establishNow(gen, 'router lost the mapping');
         },
         (e: Error) => {
