@@ -96,7 +96,11 @@ int AlsaDevice::Configure(snd_pcm_t* pcm, bool capture, snd_pcm_uframes_t* buffe
   step = "sw params";
   if ((err = snd_pcm_sw_params_current(pcm, sw)) < 0) return err;
   if ((err = snd_pcm_sw_params_get_boundary(sw, &boundary)) < 0) return err;
-  if ((err = snd_pcm_sw_params_set_avail_min(pcm, sw, options_.periodFrames)) < 0) return err;
+  // Capture wakes this thread every period. Playback is written from the capture wake-up and never waited
+  // for, so it asks to be signalled only when it ran dry: plugins that signal through a pipe (jack) would
+  // otherwise write to it every period with nobody reading.
+  const snd_pcm_uframes_t availMin = capture ? options_.periodFrames : buffer;
+  if ((err = snd_pcm_sw_params_set_avail_min(pcm, sw, availMin)) < 0) return err;
   // Started explicitly (after the playback prefill), also after xrun recovery.
   if ((err = snd_pcm_sw_params_set_start_threshold(pcm, sw, boundary)) < 0) return err;
   if ((err = snd_pcm_sw_params(pcm, sw)) < 0) return err;
@@ -371,6 +375,10 @@ void AlsaDevice::Run() {
       }
       if (!PumpCapture()) continue;
       if (!PumpPlayback()) continue;
+      // Plugins that signal through a pipe (jack, pipewire) empty it only when asked for revents while the
+      // device is below avail_min, which it now is: asked here, instead of by a second poll that would
+      // return at once and pump nothing. For hw devices this only copies the flags.
+      snd_pcm_poll_descriptors_revents(capture_, pollFds_.data(), static_cast<unsigned>(capturePollCount_), &revents);
     }
     // Checked after reading, so a thread that was merely descheduled finds its data first.
     if (monotonicNs() - lastCaptureNs_ > static_cast<uint64_t>(kStallTimeoutMs) * 1000000ull) {
