@@ -19,11 +19,15 @@ export const CONNECT_TIMEOUT_MS = 8000;
 export const RETRY_INITIAL_MS = 1000;
 export const RETRY_MAX_MS = 30000;
 /**
- * How often time-outs, retransmissions (400 ms), pings (500 ms) and the device state are looked at. Nothing
- * per period happens on this thread, so a tenth of a second is fine-grained enough; coalesced mix changes
- * get a timer of their own (GAIN_DELAY_MS).
+ * How often time-outs, retransmissions (400 ms) and connection retries are looked at while one is pending.
+ * Nothing per period happens on this thread, so a tenth of a second is fine-grained enough.
  */
-export const HOUSEKEEPING_MS = 100;
+export const HOUSEKEEPING_BUSY_MS = 100;
+/**
+ * Otherwise housekeeping runs at the ping's cadence, which also bounds how late the server-silence check and
+ * the device watch notice something: every wake-up of this thread costs more than the work it does.
+ */
+export const HOUSEKEEPING_IDLE_MS = PING_INTERVAL_MS;
 /** Answers to server audio while not connected (the reference sends CLM_DISCONNECTION) are rate-limited. */
 export const STRAY_REPLY_MS = 200;
 /** Versions that enable pan messages and sequence numbers (§4.12, §3.4). */

@@ -17,6 +17,10 @@ export interface ClientProfile {
   skill: number;
 }
 
+export function sameProfile(a: ClientProfile, b: ClientProfile): boolean {
+  return a.name === b.name && a.country === b.country && a.instrument === b.instrument && a.city === b.city && a.skill === b.skill;
+}
+
 export interface ClientEngineOptions {
   /** host[:port]; the port defaults to 22124. */
   server: string;

@@ -15,8 +15,9 @@ import { parseServerAddress } from './server-address.js';
 import { Ping } from './ping.js';
 import { MixSender } from './mix-sender.js';
 import { clientStats } from './client-stats.js';
-import type { ClientEngineOptions, ClientProfile, ClientStats, RemoteClient } from './client-options.js';
-import { DISCONNECT_GRACE_MS, HOUSEKEEPING_MS, SEQUENCE_SINCE, SERVER_SILENCE_MS, STRAY_REPLY_MS, versionAtLeast } from './client-facts.js';
+import { Housekeeping } from './housekeeping.js';
+import { sameProfile, type ClientEngineOptions, type ClientProfile, type ClientStats, type RemoteClient } from './client-options.js';
+import { DISCONNECT_GRACE_MS, SEQUENCE_SINCE, SERVER_SILENCE_MS, STRAY_REPLY_MS, versionAtLeast } from './client-facts.js';
 
 export type ClientEngineEvent =
   | { event: 'connected'; server: string }
@@ -54,7 +55,10 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private strangers = 0;
   private lastError: string | null = null;
   private readonly goodbyes = new Set<Promise<void>>();
-  private housekeeping: NodeJS.Timeout | null = null;
+  private readonly housekeeping = new Housekeeping(
+    () => this.tick(),
+    () => this.link.queued > 0 || this.connection.state === 'connecting' || this.connection.state === 'retrying',
+  );
   private stopped = false;
 
   /** Opens the socket (throws when it cannot); start() opens the device and connects. */
@@ -73,7 +77,10 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
       peerId: (ip) => this.stream.peerId(ip),
       startSession: (peer) => this.startSession(peer),
       endSession: (goodbye) => this.endSession(goodbye),
-      emit: (e) => this.emit('event', e),
+      emit: (e) => {
+        this.housekeeping.hurry();
+        this.emit('event', e);
+      },
       now: () => performance.now(),
     });
   }
@@ -82,7 +89,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   start(): number {
     this.stream.openDevice(this.opts.device, this.opts.frames);
     this.setUpStream(null);
-    this.housekeeping = setInterval(() => this.tick(), HOUSEKEEPING_MS);
+    this.housekeeping.start();
     this.watchDevice();
     if (this.opts.autoConnect) this.connect();
     return this.stream.port;
@@ -94,7 +101,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
     await this.disconnect();
     await Promise.all([...this.goodbyes]);
     this.stopped = true;
-    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.housekeeping.stop();
     this.mix.stop();
     this.stream.close();
   }
@@ -107,6 +114,7 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
       this.opts = { ...this.opts, server };
     }
     this.connection.connect();
+    this.housekeeping.hurry();
   }
 
   /** Clean disconnect: audio stops now, CLM_DISCONNECTION follows after ~100 ms; resolves once it went out. */
@@ -369,6 +377,8 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private sendToServer(bytes: Uint8Array): void {
     const peer = this.connection.peer;
     if (peer) this.stream.send(bytes, peer.addr, peer.port);
+    // A message now awaits its ACK: its retransmission is due within RETRANSMIT_MS.
+    if (this.link.queued > 0) this.housekeeping.hurry();
   }
 
   private mixContext(): Parameters<MixSender['flush']>[1] {
@@ -399,8 +409,4 @@ export class ClientEngine extends EventEmitter<{ event: [ClientEngineEvent] }> {
   private sendJitterSetting(): void {
     if (this.connection.peer) this.link.sendMessage('JITT_BUF_SIZE', { blocks: this.jitterWireValue() }, performance.now());
   }
-}
-
-function sameProfile(a: ClientProfile, b: ClientProfile): boolean {
-  return a.name === b.name && a.country === b.country && a.instrument === b.instrument && a.city === b.city && a.skill === b.skill;
 }

@@ -162,6 +162,8 @@ export class JsonRpcServer {
 
   /** Sends a notification to every authenticated connection. */
   notify(method: string, params: Readonly<Record<string, unknown>> = {}): void {
+    // Level lists arrive several times a second: nothing is serialised while nobody listens.
+    if (!this.anyListener()) return;
     let line: string;
     try {
       line = stringifySorted({ jsonrpc: '2.0', method, params }) + '\n';
@@ -172,6 +174,11 @@ export class JsonRpcServer {
     for (const c of this.connections) {
       if (c.authenticated && !c.closing) this.write(c, line);
     }
+  }
+
+  private anyListener(): boolean {
+    for (const c of this.connections) if (c.authenticated && !c.closing) return true;
+    return false;
   }
 
   /** Stops listening (a Unix socket's file goes with it) and closes every connection. */
