@@ -107,23 +107,39 @@ export async function stepFader(j: Journey): Promise<void> {
     return (await fader.count()) === 1;
   }, 60000, 2000);
   const level = async (): Promise<number> => (await recordBox(vm, 5, [FRIEND_HZ])).tones[FRIEND_HZ]!.levelDb;
+  // Under emulation one 5-s recording of the box's playback reads several dB low now and then (its output
+  // xruns), so each position is judged by its loudest recording: the friend counts as heard at the level the
+  // box reaches, and as dropped only if no recording at fader 0 comes within 20 dB of that.
+  const recordings = async (n: number): Promise<number[]> => {
+    const ls: number[] = [];
+    for (let i = 0; i < n; i++) ls.push(await level());
+    return ls;
+  };
   // Heard a minute ago; the admin's saves since then (public mode, the name) reload the box's client.
   // Wait until the friend is in its playback again before moving the fader, and say how long that took.
   const t0 = Date.now();
   const tones: number[] = [];
-  const before = await until('the friend in the box playback', async () => {
+  await until('the friend in the box playback', async () => {
     const l = await level();
     tones.push(l);
     return l > HEARD_DB ? l : false;
-  }, slow(30000), 1000).catch(() => tones[tones.length - 1] ?? -200);
+  }, slow(30000), 1000).catch(() => undefined);
+  tones.push(...(await recordings(1)));
+  const before = Math.max(...tones);
   r.figure("before the fader: friend's tone in the box's playback (dBFS per recording), seconds", { tones, seconds: Math.round((Date.now() - t0) / 1000) });
   await fader.fill('0');
   await sleep(1500);
-  const down = await level();
+  const downs = await recordings(2);
+  const down = Math.max(...downs);
   await fader.fill('100');
   await sleep(1500);
-  const back = await level();
-  r.figure(`friend's ${FRIEND_HZ} Hz in the box's playback: fader 100 / 0 / 100 (dBFS)`, [before, down, back]);
+  const backs: number[] = [];
+  const back = await until('the friend back in the box playback', async () => {
+    const l = await level();
+    backs.push(l);
+    return l > HEARD_DB && Math.abs(l - before) <= 6 ? l : false;
+  }, slow(30000), 1000).catch(() => Math.max(...backs, -200));
+  r.figure(`friend's ${FRIEND_HZ} Hz in the box's playback: fader 100 / 0 / 100 (dBFS per recording)`, { before: tones, down: downs, back: backs });
   r.check("moving the box's fader for the friend to 0 drops the friend in the box's playback", before - down >= 20, `${before} → ${down} dBFS`);
   r.check('moving it back to 100 brings the friend back', back > HEARD_DB && Math.abs(back - before) <= 6, `${down} → ${back} dBFS (was ${before})`);
 }
