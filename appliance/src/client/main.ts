@@ -143,7 +143,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     const s = host.getStats();
     if (s.state !== 'connected' || s.overallDelayMs === null) return;
     lastStatusAt = now;
-    log(`riffbox client: overall delay ${s.overallDelayMs} ms (ping ${s.pingMs} ms, jitter buffers ${s.clientJitterBlocks}+${s.serverJitterBlocks}), xruns ${s.device.xruns} (output kept at ${s.device.playbackPeriods} periods)`);
+    log(`riffbox client: overall delay ${s.overallDelayMs} ms (ping ${s.pingMs} ms, jitter buffers ${s.clientJitterBlocks}+${s.serverJitterBlocks}), xruns ${s.device.xruns} (output kept at ${s.device.playbackPeriods} periods)${s.device.paced ? ', device paced by the system clock (it delivered more than a clock could)' : ''}`);
   }, STATUS_POLL_MS);
 
   return new Promise<number>((resolve) => {

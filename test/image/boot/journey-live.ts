@@ -51,6 +51,7 @@ export async function stepFriendJoins(j: Journey): Promise<void> {
   r.figure("box playback: tones dBFS, quiet 10-ms windows", { tones: box.tones, quietWindows: `${box.quietWindows}/${box.windows}`, playedToneWindows: box.playedToneWindows });
   const f = box.tones[FRIEND_HZ]!;
   r.check("the box's playback carries the friend's sine", f.levelDb > HEARD_DB, `${FRIEND_HZ} Hz at ${f.levelDb} dBFS`);
+  if (f.levelDb <= HEARD_DB) r.figure("the box's client log when its playback lacked the friend", await clientLog(j));
 }
 
 async function saveServerForm(j: Journey, fill: () => Promise<void>): Promise<void> {
@@ -98,6 +99,12 @@ export async function stepRename(j: Journey): Promise<void> {
   r.check("the friend's client sees the new server name (the directory list its connect dialog shows)", listed.includes(name), JSON.stringify(listed));
 }
 
+/** The client's last log lines (its status line every minute: overall delay, xruns, the output fill kept). */
+async function clientLog(j: Journey): Promise<string[]> {
+  const out = await j.vm.shell.run('journalctl -b --no-pager -o short-monotonic -u riffbox-client | tail -n 15', 60000).catch((e: Error) => ({ code: -1, out: e.message }));
+  return out.out.split('\n').filter((l) => l.trim() !== '');
+}
+
 export async function stepFader(j: Journey): Promise<void> {
   const { r, phone, vm } = j;
   const fader = phone.page.locator(`.strip[data-name="${j.friend!.client.name}"] input[data-control="fader"]`);
@@ -141,6 +148,7 @@ export async function stepFader(j: Journey): Promise<void> {
   }, slow(30000), 1000).catch(() => Math.max(...backs, -200));
   r.figure(`friend's ${FRIEND_HZ} Hz in the box's playback: fader 100 / 0 / 100 (dBFS per recording)`, { before: tones, down: downs, back: backs });
   r.check("moving the box's fader for the friend to 0 drops the friend in the box's playback", before - down >= 20, `${before} → ${down} dBFS`);
+  if (before <= HEARD_DB || before - down < 20 || back <= HEARD_DB) r.figure("the box's client log after the fader step", await clientLog(j));
   r.check('moving it back to 100 brings the friend back', back > HEARD_DB && Math.abs(back - before) <= 6, `${down} → ${back} dBFS (was ${before})`);
 }
 
