@@ -71,6 +71,16 @@ interface Connection {
   queue: Promise<void>;
 }
 
+/** Notifications go to connections that authenticated and are not closing. */
+function listens(c: Connection): boolean {
+  return c.authenticated && !c.closing;
+}
+
+function someListen(connections: Iterable<Connection>): boolean {
+  for (const c of connections) if (listens(c)) return true;
+  return false;
+}
+
 type Reply = Record<string, unknown>;
 
 const AUTH_METHOD = 'jamulus/apiAuth';
@@ -163,7 +173,7 @@ export class JsonRpcServer {
   /** Sends a notification to every authenticated connection. */
   notify(method: string, params: Readonly<Record<string, unknown>> = {}): void {
     // Level lists arrive several times a second: nothing is serialised while nobody listens.
-    if (!this.anyListener()) return;
+    if (!someListen(this.connections)) return;
     let line: string;
     try {
       line = stringifySorted({ jsonrpc: '2.0', method, params }) + '\n';
@@ -172,13 +182,8 @@ export class JsonRpcServer {
       return;
     }
     for (const c of this.connections) {
-      if (c.authenticated && !c.closing) this.write(c, line);
+      if (listens(c)) this.write(c, line);
     }
-  }
-
-  private anyListener(): boolean {
-    for (const c of this.connections) if (c.authenticated && !c.closing) return true;
-    return false;
   }
 
   /** Stops listening (a Unix socket's file goes with it) and closes every connection. */
