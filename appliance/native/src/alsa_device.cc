@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "rt_thread.h"
+#include "sample_convert.h"
 
 namespace riffbox {
 
@@ -50,7 +51,6 @@ const char* const kStageStalled = "device stopped delivering audio";
 const char* const kStageDisconnected = "device disconnected";
 
 }  // namespace
-
 
 void AlsaDevice::SetError(const char* stage, int err, const char* detail) {
   errorCode_.store(err);
@@ -280,6 +280,14 @@ bool AlsaDevice::PumpCapture() {
       Deliver(committed);
       return true;
     }
+    if (untimed) {
+      // A device without a clock shows a whole buffer again right after a read (ALSA's null PCM always does).
+      // One whose fill went down by what was read has a clock after all: a real card's catch-up burst after a
+      // stall (snd-aloop under emulation, a USB card on a loaded host) can pass the test above. It is timed
+      // by itself again at once; kept paced, its playback would get one period per period and underrun.
+      const snd_pcm_sframes_t left = snd_pcm_avail_update(capture_);
+      if (left >= 0 && left < avail) untimed_.store(false, std::memory_order_relaxed);
+    }
     lastCaptureNs_ = monotonicNs();
     // Counted whether or not the ring takes it: an untimed device's pump must end after one period even when
     // nobody reads the ring, or the thread never looks at a stop request again.
@@ -289,13 +297,7 @@ bool AlsaDevice::PumpCapture() {
       captureOverruns_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    const size_t samples = static_cast<size_t>(period) * options_.captureChannels;
-    if (options_.sampleBytes == 2) {
-      std::memcpy(slot, captureRaw_.data(), samples * 2);
-    } else {
-      const int32_t* src = reinterpret_cast<const int32_t*>(captureRaw_.data());
-      for (size_t i = 0; i < samples; i++) slot[i] = static_cast<int16_t>(src[i] >> 16);
-    }
+    ToInt16(captureRaw_.data(), options_.format, slot, static_cast<size_t>(period) * options_.captureChannels);
     captureRing_->commitWrite();
     capturedPeriods_.fetch_add(1, std::memory_order_relaxed);
     committed++;
@@ -323,12 +325,7 @@ bool AlsaDevice::PumpPlayback() {
       playbackUnderruns_.fetch_add(1, std::memory_order_relaxed);
       std::memset(playbackRaw_.data(), 0, playbackRaw_.size());
     } else {
-      if (options_.sampleBytes == 2) {
-        std::memcpy(playbackRaw_.data(), slot, samples * 2);
-      } else {
-        int32_t* dst = reinterpret_cast<int32_t*>(playbackRaw_.data());
-        for (size_t i = 0; i < samples; i++) dst[i] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(slot[i])) << 16);
-      }
+      FromInt16(slot, options_.format, playbackRaw_.data(), samples);
       playbackRing_->commitRead();
     }
     snd_pcm_sframes_t written = snd_pcm_writei(playback_, playbackRaw_.data(), period);

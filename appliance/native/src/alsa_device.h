@@ -117,7 +117,8 @@ class AlsaDevice {
   uint64_t lastCaptureNs_ = 0;
   // A device with no clock of its own (ALSA's `null`, a `file` plugin without a slave timer) hands over
   // periods as fast as they are read; from the first pump that reads more than a buffer's worth, the thread
-  // paces it by the system clock instead of spinning at real-time priority.
+  // paces it by the system clock instead of spinning at real-time priority, until a read shows the device's
+  // fill going down (a clock after all).
   snd_pcm_uframes_t captureBufferFrames_ = 0;
   uint64_t untimedNextNs_ = 0;
   // The clock while the device is lost (0: not running), and the next reopen attempt.
