@@ -3,7 +3,7 @@
 // headless client (on a dummy jackd) with the same N. Prints figures, asserts nothing.
 //
 //   npm run bench:box                       N = 3 and 9 (4 and 10 musicians with the local one)
-//   npm run bench:box -- --n 3 --measure 20 --warmup 3
+//   npm run bench:box -- --n 3 --measure 20 --warmup 3 [--pcm raw|plug]
 //
 // Per N and box: CPU of the server and of the local client per wall second (/proc, all threads), the client
 // without the ALSA jack plugin's threads (they exist only because this machine reaches JACK through ALSA; on
@@ -19,7 +19,7 @@ import { ProcessGroup, type ManagedProcess } from '../harness/processes.js';
 import { playSine, realtimeAllowed, startJackd } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
 import { freeTcpPort, freeUdpPort, randomSecret, waitForUdpBound } from '../harness/ports.js';
-import { startRiffboxClient, writeAsoundrc, CLI } from '../interop/client-rig.js';
+import { benchPcm, startRiffboxClient, writeAsoundrc, CLI } from '../interop/client-rig.js';
 import { loadAverage, startCpuWindow, startThreadCpuWindow, type CpuWindow } from './proc-stats.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
@@ -49,6 +49,7 @@ function num(flag: string, dflt: number): number {
 const NS = numbers('--n').length ? numbers('--n') : [3, 9];
 const WARMUP_S = num('--warmup', 3);
 const MEASURE_S = num('--measure', 15);
+const PCM = benchPcm(process.argv);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Instructions the process ran over `seconds` (perf stat), or null where the counter is not available. */
@@ -106,7 +107,7 @@ async function runBox(box: Box, n: number): Promise<BoxRun> {
     let clientPid: number;
     let riffRpc: { call<T>(m: string): Promise<T> } | null = null;
     if (box === 'riffbox') {
-      const c = await startRiffboxClient(group, { server: server.address, jack, asoundrc: writeAsoundrc(group), frames: FRAMES, name: 'BoxLocal' });
+      const c = await startRiffboxClient(group, { server: server.address, jack, asoundrc: writeAsoundrc(group), device: PCM, frames: FRAMES, name: 'BoxLocal' });
       await playSine(group, jack, (await c.ports()).capture);
       clientPid = c.process.pid;
       riffRpc = c.rpc;
@@ -161,7 +162,7 @@ async function runBox(box: Box, n: number): Promise<BoxRun> {
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 
 async function main(): Promise<void> {
-  console.log(`box-bench: ${FRAMES}-sample frames, local client mono normal, N synthetic remote musicians (OPUS mono normal); ${WARMUP_S} s warm-up, ${MEASURE_S} s measured; load average ${loadAverage().join(' ')}`);
+  console.log(`box-bench: ${FRAMES}-sample frames, local client mono normal (riffbox's on ALSA PCM ${PCM}), N synthetic remote musicians (OPUS mono normal); ${WARMUP_S} s warm-up, ${MEASURE_S} s measured; load average ${loadAverage().join(' ')}`);
   for (const n of NS) {
     const runs: Partial<Record<Box, BoxRun>> = {};
     for (const box of ['riffbox', 'jamulus'] as const) {

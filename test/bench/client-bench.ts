@@ -5,14 +5,14 @@
 // 2026-11-29 riffbox's ran at 64 for 128-sample periods, which woke the plugin's threads twice per
 // period, cost ≈ 2.3 % of a core more and caused xruns (--riff-jack-frames 64 reproduces that).
 // CPU = utime+stime of the client process from /proc/PID/stat over a measured window, per wall second.
-// Run: npm run bench:client   (options: --seconds N, --frames 64|128, --riff-jack-frames 64|128, --manual-jitter)
+// Run: npm run bench:client   (options: --seconds N, --frames 64|128, --riff-jack-frames 64|128, --manual-jitter, --pcm raw|plug)
 // Last line: client_cpu_ratio=X (riffbox ÷ Jamulus; target ≤ 1.0).
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { ProcessGroup } from '../harness/processes.js';
 import { playSine, startJackd } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
-import { startRiffboxClient, writeAsoundrc, sleep } from '../interop/client-rig.js';
+import { benchPcm, startRiffboxClient, writeAsoundrc, sleep } from '../interop/client-rig.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
 function arg(name: string, fallback: number): number {
@@ -24,6 +24,7 @@ const SECONDS = arg('seconds', 15);
 const FRAMES = arg('frames', 128) === 64 ? 64 : 128;
 /** --manual-jitter: fixed jitter buffers (both clients' default is auto). */
 const MANUAL_JITTER = process.argv.includes('--manual-jitter');
+const PCM = benchPcm(process.argv);
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 /** utime + stime in seconds (fields 14 and 15; the command name may hold spaces, so count after ')'). */
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     const server = await startJamulusServer(group, { fastUpdate: FRAMES === 64 });
     const jam = await startJamulusClient(group, { server: server.address, jack: jackJam, frames: FRAMES, name: 'JamBench', quality: 'normal', channels: 'mono', jitterBuffer: MANUAL_JITTER ? 6 : 'auto' });
     await playSine(group, jackJam, [jam.inputs.left, jam.inputs.right]);
-    const riff = await startRiffboxClient(group, { server: server.address, jack: jackRiff, asoundrc: writeAsoundrc(group), frames: FRAMES, name: 'RiffBench',
+    const riff = await startRiffboxClient(group, { server: server.address, jack: jackRiff, asoundrc: writeAsoundrc(group), device: PCM, frames: FRAMES, name: 'RiffBench',
       settings: MANUAL_JITTER ? { 'client.jitterAuto': false, 'client.jitterSize': 6 } : undefined });
     await playSine(group, jackRiff, (await riff.ports()).capture);
     // Settle: connection sequence, jitter buffers, JIT warm-up.
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     const s = await riff.rpc.call<ClientStats>('riffbox/getStats');
     if (s.state !== 'connected') throw new Error(`riffbox client not connected at the end: ${JSON.stringify(s)}`);
 
-    console.log(`frames ${FRAMES}, quality normal, mono, jitter ${MANUAL_JITTER ? 'manual 6' : 'auto'}, jackd periods: riffbox ${jackRiff.frames}, jamulus ${jackJam.frames}; ${wall.toFixed(1)} s measured, same Debian Jamulus 3.9.1 server`);
+    console.log(`frames ${FRAMES}, quality normal, mono, jitter ${MANUAL_JITTER ? 'manual 6' : 'auto'}, jackd periods: riffbox ${jackRiff.frames} (ALSA PCM ${PCM}), jamulus ${jackJam.frames}; ${wall.toFixed(1)} s measured, same Debian Jamulus 3.9.1 server`);
     console.log(`riffbox client: ${(riffCpu * 100).toFixed(2)} % of a core (CPU s per wall s ${riffCpu.toFixed(4)})`);
     console.log(`jamulus client: ${(jamCpu * 100).toFixed(2)} % of a core (CPU s per wall s ${jamCpu.toFixed(4)})`);
     console.log(

@@ -19,6 +19,7 @@ import {
   type AlsaStats,
 } from '../../appliance/src/audio/alsa-device.js';
 import { NativeUdpSocket } from '../../appliance/src/net/udp-socket.js';
+import { ClientStream } from '../../appliance/src/client/client-stream.js';
 
 const RATE = 48000;
 const PCM = 'riffbox_test';
@@ -134,13 +135,19 @@ pcm.${PCM} {
     await group.stopAll();
   });
 
-  for (const periodFrames of [64, 128] as const) {
-    test(`${periodFrames}-frame periods: JS sine out through playback, jack tones in through capture`, async () => {
+  // The jack plugin itself speaks only float: under `plug` the device is opened in s16, on its own in float.
+  const cases = [
+    { periodFrames: 64, device: PCM, format: 's16', what: '' },
+    { periodFrames: 128, device: PCM, format: 's16', what: '' },
+    { periodFrames: 128, device: RAW_PCM, format: 'float', what: ', float samples on the raw jack PCM' },
+  ] as const;
+  for (const { periodFrames, device, format, what } of cases) {
+    test(`${periodFrames}-frame periods: JS sine out through playback, jack tones in through capture${what}`, async () => {
       // A failed earlier test may have left its duplex open; its ports would confuse this one.
       for (const d of open) d.close();
       let loop: SineLoop | null = null;
       // 32 periods (43-85 ms) bridge the pauses of this busy test thread (spawning jack tools, GC).
-      const duplex = new AlsaDuplex({ device: PCM, periodFrames, ringPeriods: 32 }, () => loop?.onCapture());
+      const duplex = new AlsaDuplex({ device, periodFrames, format, ringPeriods: 32 }, () => loop?.onCapture());
       open.push(duplex);
       loop = new SineLoop(duplex, [1000, 1500]);
       const started = duplex.stats();
@@ -154,7 +161,7 @@ pcm.${PCM} {
       const [in1, in2] = inputs as [string, string];
       await playSine(group, jack, { left: [in1], right: [in2] });
 
-      const wav = await record(group, jack, outputs, 2, group.path(`playback-${periodFrames}.wav`));
+      const wav = await record(group, jack, outputs, 2, group.path(`playback-${periodFrames}-${format}.wav`));
       // Snapshot and close before analysing: the analysis blocks this thread far longer than
       // the capture ring (8 periods, 11-21 ms) can bridge.
       const s = duplex.stats();
@@ -178,6 +185,38 @@ pcm.${PCM} {
       assert.ok(s.capturedPeriods > (RATE / periodFrames) * 1.5, `only ${s.capturedPeriods} periods in > 2 s`);
     });
   }
+
+  test("a client opens each PCM in the first sample format it takes: s16 under plug, float on the jack plugin's own", async () => {
+    for (const d of open) d.close();
+    // The raw PCM's refusal names the sample format, which is what sends a client on to the next one.
+    const s16 = new AlsaDuplex({ device: RAW_PCM, periodFrames: 128 });
+    const refused = s16.stats();
+    s16.close();
+    assert.equal(refused.state, 'lost');
+    assert.match(refused.error ?? '', /sample format/, JSON.stringify(refused));
+    for (const [device, format] of [[PCM, 's16'], [RAW_PCM, 'float']] as const) {
+      const stream = new ClientStream(() => {});
+      try {
+        stream.openDevice(device, 128);
+        assert.equal(stream.deviceState, 'running', JSON.stringify(stream.deviceStats()));
+        assert.equal(stream.deviceFormat, format);
+        await sleep(200);
+        const s = stream.deviceStats();
+        assert.ok((s?.capturedPeriods ?? 0) > 20, `periods flow: ${JSON.stringify(s)}`);
+      } finally {
+        stream.close();
+      }
+    }
+    // A missing device is not a format problem: it is retried in the first format.
+    const missing = new ClientStream(() => {});
+    try {
+      missing.openDevice('riffbox_no_such_pcm', 128);
+      assert.equal(missing.deviceState, 'lost');
+      assert.equal(missing.deviceFormat, 's16');
+    } finally {
+      missing.close();
+    }
+  });
 
   test('the raw jack PCM is listed with its two channels each way', () => {
     const list = listAlsaDevices([RAW_PCM, 'riffbox_no_such_pcm']);
@@ -319,7 +358,7 @@ describe('AlsaDuplex without a device', () => {
     assert.throws(() => new Ctor(), { name: 'TypeError', message: 'AlsaDuplex: options must be an object' });
     assert.throws(() => new Ctor({ periodFrames: 64 }), { name: 'TypeError', message: 'AlsaDuplex: options.device must be a non-empty ALSA PCM name' });
     assert.throws(() => new Ctor({ device: 'x', periodFrames: 96 }), { name: 'TypeError', message: 'AlsaDuplex: options.periodFrames must be 64 or 128' });
-    assert.throws(() => new Ctor({ device: 'x', periodFrames: 64, format: 'f32' }), { name: 'TypeError', message: "AlsaDuplex: options.format must be 's16' or 's32'" });
+    assert.throws(() => new Ctor({ device: 'x', periodFrames: 64, format: 'f32' }), { name: 'TypeError', message: "AlsaDuplex: options.format must be 's16', 's32' or 'float'" });
     assert.throws(() => new Ctor({ device: 'x', periodFrames: 64, captureChannels: 0 }), { name: 'TypeError', message: 'AlsaDuplex: options.captureChannels must be an integer in 1..32' });
     assert.throws(() => new Ctor({ device: 'x', periodFrames: 64 }, 'cb'), { name: 'TypeError', message: 'AlsaDuplex: onCapture must be a function' });
     const duplex = new AlsaDuplex({ device: 'riffbox_no_such_pcm', periodFrames: 64, captureChannels: 1, playbackChannels: 2 });

@@ -13,7 +13,20 @@ import type { SettingsPatch } from '../../appliance/src/settings/schema.js';
 import type { ToneCriteria } from '../harness/listening.js';
 
 export const TEST_PCM = 'riffboxtest';
-const RAW_PCM = 'riffboxtest_raw';
+/** The jack plugin's own PCM (float samples only), which TEST_PCM wraps in `plug`. */
+export const RAW_PCM = 'riffboxtest_raw';
+/**
+ * The PCM a bench's riffbox client opens: `--pcm plug` (the default) is TEST_PCM, as the interop tests run it;
+ * `--pcm raw` is the jack plugin's own PCM in float, without plug's conversion layer, closer to how a box opens
+ * its USB interface on hw:.
+ */
+export function benchPcm(argv: readonly string[]): string {
+  const i = argv.indexOf('--pcm');
+  const which = i >= 0 ? argv[i + 1] : 'plug';
+  if (which !== 'raw' && which !== 'plug') throw new Error(`--pcm must be raw or plug, not ${which}`);
+  return which === 'raw' ? RAW_PCM : TEST_PCM;
+}
+
 /** Same as the Jamulus peers (harness/jamulus.ts): below jackd (70) and the ALSA thread (70). */
 const CLIENT_RT_PRIORITY = 60;
 /**

@@ -73,8 +73,11 @@ AlsaOptions alsaOptionsArg(Napi::Env env, Napi::Value value, const char* where) 
   } else if (format == "s32") {
     o.format = SND_PCM_FORMAT_S32;
     o.sampleBytes = 4;
+  } else if (format == "float") {
+    o.format = SND_PCM_FORMAT_FLOAT;
+    o.sampleBytes = 4;
   } else {
-    throwType(env, std::string(where) + ": options.format must be 's16' or 's32'");
+    throwType(env, std::string(where) + ": options.format must be 's16', 's32' or 'float'");
   }
   o.captureChannels = optionalUnsigned(opts, "captureChannels", 2, 1, 32);
   o.playbackChannels = optionalUnsigned(opts, "playbackChannels", 2, 1, 32);

@@ -1,13 +1,13 @@
 // ALSA capture+playback through the native addon (its own real-time thread and lock-free
 // rings), plus the channel mapping between the interface's channels and the Jamulus stream.
-import { native, type NativeAlsaDeviceInfo, type NativeAlsaDuplex, type NativeAlsaStats } from './native.js';
+import { native, type AlsaSampleFormat, type NativeAlsaDeviceInfo, type NativeAlsaDuplex, type NativeAlsaStats } from './native.js';
 
 interface AlsaDuplexOptions {
   /** ALSA PCM name: `hw:CARD=USB,DEV=0`, `plughw:…`, `default`, or any configured PCM. */
   device: string;
   periodFrames: 64 | 128;
   /** Sample format on the device side; JS always sees int16. Default s16. */
-  format?: 's16' | 's32';
+  format?: AlsaSampleFormat;
   /** Channels opened on the device (exactly). Default 2. */
   captureChannels?: number;
   playbackChannels?: number;

@@ -132,10 +132,18 @@ export interface NativeClientStream {
   close(): void;
 }
 
+/**
+ * Sample formats the audio thread can open a device in, in the order a client tries them: 16-bit first (most
+ * USB interfaces), then 32-bit (some take only that on hw:), then float (PCMs such as the jack plugin's own).
+ * JS always sees int16.
+ */
+export const ALSA_SAMPLE_FORMATS = ['s16', 's32', 'float'] as const;
+export type AlsaSampleFormat = (typeof ALSA_SAMPLE_FORMATS)[number];
+
 interface NativeAlsaDuplexOptions {
   device: string;
   periodFrames: number;
-  format?: 's16' | 's32';
+  format?: AlsaSampleFormat;
   captureChannels?: number;
   playbackChannels?: number;
   ringPeriods?: number;

@@ -3,7 +3,7 @@
 // appliance/native/src/client_period.h), opened
 // with the channel count the device offers, handed the negotiated format, the server and the live settings,
 // and read for the datagrams that are not the server's audio and for its counters.
-import { native, type NativeAlsaStats, type NativeClientCounters, type NativeClientStream } from '../audio/native.js';
+import { ALSA_SAMPLE_FORMATS, native, type AlsaSampleFormat, type NativeAlsaStats, type NativeClientCounters, type NativeClientStream } from '../audio/native.js';
 import { listAlsaDevices, type AlsaState, type InputSelection } from '../audio/alsa-device.js';
 import { codedBytesFor, type AudioQuality } from '../audio/opus-codec.js';
 import { CODEC, MAX_DATAGRAM_BYTES, propsFromFormat, type AudioFormat, type TransportProps } from '../protocol/index.js';
@@ -55,6 +55,7 @@ export class ClientStream {
   private readonly meta = new Float64Array(4);
   private readonly datagram: ControlDatagram = { bytes: this.buffer, length: 0, addr: 0, port: 0, arrivalNs: 0 };
   private device = '';
+  private sampleFormat: AlsaSampleFormat = ALSA_SAMPLE_FORMATS[0];
   captureChannels = 0;
   playbackChannels = 0;
   format!: AudioFormat;
@@ -106,7 +107,7 @@ export class ClientStream {
     this.device = name;
     this.captureChannels = usableChannels(info?.captureChannels);
     this.playbackChannels = usableChannels(info?.playbackChannels);
-    const open = (format: 's16' | 's32'): void =>
+    const open = (format: AlsaSampleFormat): void =>
       this.native.openDevice({
         device: name,
         periodFrames: frames,
@@ -115,13 +116,22 @@ export class ClientStream {
         playbackChannels: this.playbackChannels,
         ringPeriods: RING_PERIODS,
       });
-    open('s16');
-    // Some USB interfaces take only 32-bit samples on hw: devices.
-    if (this.native.deviceState === 'lost' && /format/i.test(this.native.deviceStats()?.error ?? '')) open('s32');
+    // The next format only while the device refuses the last one's sample format: a device that is missing
+    // or busy says so in its own words, and is retried in the first format.
+    for (const format of ALSA_SAMPLE_FORMATS) {
+      open(format);
+      this.sampleFormat = format;
+      if (this.native.deviceState !== 'lost' || !/sample format/i.test(this.native.deviceStats()?.error ?? '')) break;
+    }
   }
 
   get deviceName(): string {
     return this.device;
+  }
+
+  /** The sample format the device was opened in (the last one tried while it is lost). */
+  get deviceFormat(): AlsaSampleFormat {
+    return this.sampleFormat;
   }
 
   get deviceState(): AlsaState {
