@@ -5,14 +5,13 @@
 // 2026-11-29 riffbox's ran at 64 for 128-sample periods, which woke the plugin's threads twice per
 // period, cost ≈ 2.3 % of a core more and caused xruns (--riff-jack-frames 64 reproduces that).
 // CPU = utime+stime of the client process from /proc/PID/stat over a measured window, per wall second.
-// Run: npm run bench:client   (options: --seconds N, --frames 64|128, --riff-jack-frames 64|128, --manual-jitter, --pcm raw|plug)
+// Run: npm run bench:client   (options: --seconds N, --frames 64|128, --riff-jack-frames 64|128, --manual-jitter, --pcm plug|raw)
 // Last line: client_cpu_ratio=X (riffbox ÷ Jamulus; target ≤ 1.0).
-import { readFileSync, readdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { ProcessGroup } from '../harness/processes.js';
 import { playSine, startJackd } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
 import { benchPcm, startRiffboxClient, writeAsoundrc, sleep } from '../interop/client-rig.js';
+import { cpuSeconds, threadCpuSeconds } from './proc-stats.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
 function arg(name: string, fallback: number): number {
@@ -25,29 +24,10 @@ const FRAMES = arg('frames', 128) === 64 ? 64 : 128;
 /** --manual-jitter: fixed jitter buffers (both clients' default is auto). */
 const MANUAL_JITTER = process.argv.includes('--manual-jitter');
 const PCM = benchPcm(process.argv);
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-/** utime + stime in seconds (fields 14 and 15; the command name may hold spaces, so count after ')'). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
-/** Per-thread CPU seconds by thread name (comm), to see where a process spends it. */
+/** Per-thread CPU seconds keyed `name#tid`, to see where a process spends it. */
 function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(`${name}#${tid}`, (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
-    } catch {
-      // thread ended
-    }
-  }
-  return out;
+  return new Map(threadCpuSeconds(pid).map((t) => [`${t.name}#${t.tid}`, t.cpuS]));
 }
 
 /** CPU seconds per wall second of the threads whose name starts with `prefix`. */
