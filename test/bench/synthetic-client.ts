@@ -30,6 +30,12 @@ const AUTO_JITTER = 21;
 
 /** Catch-up limit per timer callback: after a long stall a sound card would not burst more either. */
 const MAX_CATCH_UP = 4;
+/**
+ * How long a closed client keeps its port after its CLM_DISCONNECTION. The server frees the channel at its next
+ * tick unless audio arrives first (as the reference does), so a new client that the kernel gave the same port
+ * within that tick would be taken for the old channel and never get a CLIENT_ID of its own.
+ */
+const PORT_LINGER_MS = 100;
 
 /**
  * Every datagram a client of this format will send: packets[k] (no sequence byte) and packetsSeq[k]
@@ -219,13 +225,15 @@ export class SyntheticClient {
     return { packets: this.ringCount, intervals, overwritten: first };
   }
 
-  /** Leaves like the reference client: audio stops, then one CLM_DISCONNECTION. */
+  /** Leaves like the reference client: audio stops, then one CLM_DISCONNECTION; the port is let go after PORT_LINGER_MS. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     return new Promise((resolve) => {
       try {
-        this.socket.send(encodeMessage('CLM_DISCONNECTION', {}, 0), this.serverPort, this.serverAddress, () => this.socket.close(() => resolve()));
+        this.socket.send(encodeMessage('CLM_DISCONNECTION', {}, 0), this.serverPort, this.serverAddress, () =>
+          setTimeout(() => this.socket.close(() => resolve()), PORT_LINGER_MS),
+        );
       } catch {
         resolve();
       }
