@@ -19,7 +19,7 @@ import { ProcessGroup, type ManagedProcess } from '../harness/processes.js';
 import { playSine, realtimeAllowed, startJackd } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
 import { freeTcpPort, freeUdpPort, randomSecret, waitForUdpBound } from '../harness/ports.js';
-import { benchPcm, startRiffboxClient, writeAsoundrc, CLI } from '../interop/client-rig.js';
+import { benchPcm, pluginThreadsCpu, startRiffboxClient, writeAsoundrc, CLI } from '../interop/client-rig.js';
 import { loadAverage, startCpuWindow, startThreadCpuWindow, type CpuWindow } from './proc-stats.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
@@ -132,7 +132,7 @@ async function runBox(box: Box, n: number): Promise<BoxRun> {
     const serverCpu = endServer();
     const clientCpu = endClient();
     const threads = endThreads();
-    const pluginCpu = threads.filter((t) => t.name === 'alsa-plugin').reduce((a, t) => a + t.ratio, 0);
+    const pluginCpu = pluginThreadsCpu(threads);
     const statsAfter = riffRpc ? await riffRpc.call<ClientStats>('riffbox/getStats') : null;
     if (statsAfter && statsAfter.state !== 'connected') throw new Error(`riffbox client not connected at the end: ${JSON.stringify(statsAfter)}`);
     const count = await instructions;

@@ -4,14 +4,14 @@
 // Both jackd servers run at the measured frame size, as each client's own audio server would; until
 // 2026-11-29 riffbox's ran at 64 for 128-sample periods, which woke the plugin's threads twice per
 // period, cost ≈ 2.3 % of a core more and caused xruns (--riff-jack-frames 64 reproduces that).
-// CPU = utime+stime of the client process from /proc/PID/stat over a measured window, per wall second.
+// CPU = utime+stime of the client process from /proc/PID/stat over a measured window, per wall second (proc-stats.ts).
 // Run: npm run bench:client   (options: --seconds N, --frames 64|128, --riff-jack-frames 64|128, --manual-jitter, --pcm plug|raw)
 // Last line: client_cpu_ratio=X (riffbox ÷ Jamulus; target ≤ 1.0).
 import { ProcessGroup } from '../harness/processes.js';
 import { playSine, startJackd } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
-import { benchPcm, startRiffboxClient, writeAsoundrc, sleep } from '../interop/client-rig.js';
-import { cpuSeconds, threadCpuSeconds } from './proc-stats.js';
+import { benchPcm, pluginThreadsCpu, startRiffboxClient, writeAsoundrc, sleep } from '../interop/client-rig.js';
+import { startCpuWindow, startThreadCpuWindow } from './proc-stats.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
 function arg(name: string, fallback: number): number {
@@ -25,26 +25,12 @@ const FRAMES = arg('frames', 128) === 64 ? 64 : 128;
 const MANUAL_JITTER = process.argv.includes('--manual-jitter');
 const PCM = benchPcm(process.argv);
 
-/** Per-thread CPU seconds keyed `name#tid`, to see where a process spends it. */
-function threadCpu(pid: number): Map<string, number> {
-  return new Map(threadCpuSeconds(pid).map((t) => [`${t.name}#${t.tid}`, t.cpuS]));
-}
-
-/** CPU seconds per wall second of the threads whose name starts with `prefix`. */
-function threadsCpu(prefix: string, before: Map<string, number>, after: Map<string, number>, wall: number): number {
-  let sum = 0;
-  for (const [k, v] of after) if (k.startsWith(prefix)) sum += v - (before.get(k) ?? 0);
-  return sum / wall;
-}
-
-function threadReport(pid: number, before: Map<string, number>, after: Map<string, number>, wall: number): string {
-  const rows: [string, number][] = [];
-  for (const [k, v] of after) {
-    const d = (v - (before.get(k) ?? 0)) / wall;
-    if (d >= 0.002) rows.push([k.endsWith(`#${pid}`) ? `main` : k, d]);
-  }
-  rows.sort((a, b) => b[1] - a[1]);
-  return rows.map(([k, d]) => `${k} ${(d * 100).toFixed(1)}%`).join(', ');
+/** The threads above 0.2 % of a core, busiest first: `name#tid x%`, the main thread as `main`. */
+function threadReport(pid: number, threads: ReadonlyArray<{ tid: number; name: string; ratio: number }>): string {
+  return threads
+    .filter((t) => t.ratio >= 0.002)
+    .map((t) => `${t.tid === pid ? 'main' : `${t.name}#${t.tid}`} ${(t.ratio * 100).toFixed(1)}%`)
+    .join(', ');
 }
 
 async function main(): Promise<void> {
@@ -62,14 +48,15 @@ async function main(): Promise<void> {
     await sleep(3000);
 
     const pids = { riffbox: riff.process.pid, jamulus: jam.process.pid };
-    const start = { riffbox: cpuSeconds(pids.riffbox), jamulus: cpuSeconds(pids.jamulus), t: performance.now() };
-    const threadsBefore = { riffbox: threadCpu(pids.riffbox), jamulus: threadCpu(pids.jamulus) };
+    const end = { riffbox: startCpuWindow(pids.riffbox), jamulus: startCpuWindow(pids.jamulus) };
+    const endThreads = { riffbox: startThreadCpuWindow(pids.riffbox), jamulus: startThreadCpuWindow(pids.jamulus) };
     const statsBefore = await riff.rpc.call<ClientStats>('riffbox/getStats');
     await sleep(SECONDS * 1000);
-    const wall = (performance.now() - start.t) / 1000;
-    const riffCpu = (cpuSeconds(pids.riffbox) - start.riffbox) / wall;
-    const jamCpu = (cpuSeconds(pids.jamulus) - start.jamulus) / wall;
-    const threadsAfter = { riffbox: threadCpu(pids.riffbox), jamulus: threadCpu(pids.jamulus) };
+    const riffWindow = end.riffbox();
+    const wall = riffWindow.wallS;
+    const riffCpu = riffWindow.ratio;
+    const jamCpu = end.jamulus().ratio;
+    const threads = { riffbox: endThreads.riffbox(), jamulus: endThreads.jamulus() };
     const s = await riff.rpc.call<ClientStats>('riffbox/getStats');
     if (s.state !== 'connected') throw new Error(`riffbox client not connected at the end: ${JSON.stringify(s)}`);
 
@@ -81,11 +68,10 @@ async function main(): Promise<void> {
         `xruns ${s.device.xruns - statsBefore.device.xruns}, capture overruns ${s.device.captureOverruns - statsBefore.device.captureOverruns}, ` +
         `playback underruns ${s.device.playbackUnderruns - statsBefore.device.playbackUnderruns}, overall delay ${s.overallDelayMs} ms`,
     );
-    console.log(`riffbox threads: ${threadReport(pids.riffbox, threadsBefore.riffbox, threadsAfter.riffbox, wall)}`);
-    console.log(`jamulus threads: ${threadReport(pids.jamulus, threadsBefore.jamulus, threadsAfter.jamulus, wall)}`);
-    // The jack plugin's JACK client threads (named by the addon while it opens the PCM) exist only because
-    // these machines reach JACK through ALSA; on the box, a USB interface is opened as hw: directly.
-    const plugin = threadsCpu('alsa-plugin#', threadsBefore.riffbox, threadsAfter.riffbox, wall);
+    console.log(`riffbox threads: ${threadReport(pids.riffbox, threads.riffbox)}`);
+    console.log(`jamulus threads: ${threadReport(pids.jamulus, threads.jamulus)}`);
+    // The jack plugin's threads: on the box, a USB interface is opened as hw: and has none.
+    const plugin = pluginThreadsCpu(threads.riffbox);
     console.log(
       `riffbox without the ALSA jack plugin's threads: ${((riffCpu - plugin) * 100).toFixed(2)} % ` +
         `(plugin ${(plugin * 100).toFixed(2)} %), ratio ${((riffCpu - plugin) / jamCpu).toFixed(3)}`,

@@ -27,6 +27,17 @@ export function benchPcm(argv: readonly string[]): string {
   return which === 'raw' ? RAW_PCM : TEST_PCM;
 }
 
+/**
+ * The name the addon gives the jack plugin's JACK client threads while it opens a PCM (alsa_device.cc,
+ * OpenDevice): they exist only because these machines reach JACK through ALSA.
+ */
+export const ALSA_PLUGIN_THREAD = 'alsa-plugin';
+
+/** CPU per wall second of those threads, from a thread CPU window (bench/proc-stats.ts). */
+export function pluginThreadsCpu(threads: ReadonlyArray<{ name: string; ratio: number }>): number {
+  return threads.filter((t) => t.name === ALSA_PLUGIN_THREAD).reduce((a, t) => a + t.ratio, 0);
+}
+
 /** Same as the Jamulus peers (harness/jamulus.ts): below jackd (70) and the ALSA thread (70). */
 const CLIENT_RT_PRIORITY = 60;
 /**

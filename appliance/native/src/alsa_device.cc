@@ -443,8 +443,9 @@ const char* AlsaDevice::StateText() const {
 AlsaDevice::AlsaDevice(const AlsaOptions& options, PeriodHandler* handler) : options_(options), handler_(handler) {
   captureRing_ = std::make_unique<SpscPeriodRing>(options_.ringPeriods, options_.periodFrames * options_.captureChannels);
   playbackRing_ = std::make_unique<SpscPeriodRing>(options_.ringPeriods, options_.periodFrames * options_.playbackChannels);
-  captureRaw_.assign(static_cast<size_t>(options_.periodFrames) * options_.captureChannels * options_.sampleBytes, 0);
-  playbackRaw_.assign(static_cast<size_t>(options_.periodFrames) * options_.playbackChannels * options_.sampleBytes, 0);
+  const size_t sampleBytes = static_cast<size_t>(snd_pcm_format_physical_width(options_.format)) / 8;
+  captureRaw_.assign(static_cast<size_t>(options_.periodFrames) * options_.captureChannels * sampleBytes, 0);
+  playbackRaw_.assign(static_cast<size_t>(options_.periodFrames) * options_.playbackChannels * sampleBytes, 0);
   pollFds_.assign(kMaxPollFds, pollfd{-1, 0, 0});
   wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   timerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

@@ -25,7 +25,6 @@ namespace riffbox {
 struct AlsaOptions {
   std::string device;
   snd_pcm_format_t format = SND_PCM_FORMAT_S16;
-  unsigned sampleBytes = 2;
   unsigned periodFrames = 128;
   unsigned captureChannels = 2;
   unsigned playbackChannels = 2;

@@ -69,13 +69,10 @@ AlsaOptions alsaOptionsArg(Napi::Env env, Napi::Value value, const char* where) 
   const std::string format = optionalString(opts, "format", "s16");
   if (format == "s16") {
     o.format = SND_PCM_FORMAT_S16;
-    o.sampleBytes = 2;
   } else if (format == "s32") {
     o.format = SND_PCM_FORMAT_S32;
-    o.sampleBytes = 4;
   } else if (format == "float") {
     o.format = SND_PCM_FORMAT_FLOAT;
-    o.sampleBytes = 4;
   } else {
     throwType(env, std::string(where) + ": options.format must be 's16', 's32' or 'float'");
   }
