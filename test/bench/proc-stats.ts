@@ -145,3 +145,10 @@ export function startCpuWindow(pid: number): () => CpuWindow {
     return { wallS, cpuS, ratio: cpuS / wallS };
   };
 }
+
+/** The median of a non-empty list: the figure a bench reports over several windows, which one odd window does not move. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -6,8 +6,10 @@
 //   --frames 128[,64]    only these frame sizes (64 = fast-update server and OPUS64 clients)
 //   --servers riffbox,jamulus
 //   --warmup S --measure S
-//   --jamulus-chrt       run Jamulus under `chrt -f 60` (riffbox's timer thread asks for SCHED_FIFO by
-//                        itself; Jamulus 3.9.1 keeps SCHED_OTHER unless started like this)
+//   --alone              run each server on its own, one after the other (default: side by side, see below)
+//   --jamulus-chrt       with --alone, run Jamulus under `chrt -f 60` (riffbox's timer thread asks for SCHED_FIFO by
+//                        itself; Jamulus 3.9.1 keeps SCHED_OTHER unless started like this). Side by side, Jamulus
+//                        always runs so where the machine allows it, or it would wait behind riffbox at every tick.
 //   --no-generator-rt    leave the load generator on SCHED_OTHER (default: SCHED_FIFO 40 where allowed)
 //   --recording          also run both servers recording every client (kinds riffbox-rec and jamulus-rec, to a folder
 //                        under the run's temporary directory); ratio lines compare riffbox-rec with Jamulus recording
@@ -19,10 +21,11 @@
 // describe the generator, not the server. It needs 0.1–0.5 of a core and sleeps between frames, so it
 // does not starve the server.
 //
-// For every frame size and N, riffbox runs and then Jamulus runs, so both see nearly the same background
-// load on a shared machine. Each run: start the server, start the load generator (one separate process,
-// N synthetic clients), wait until every client streams, warm up, then a measurement window bracketed by
-// /proc samples of the server and the generator. Intervals are arrival times seen by the generator's
+// For every frame size and N, riffbox and Jamulus run at the same time, each with its own load generator, and
+// are measured over the same window: a host whose speed drifts (this VM's did by half between consecutive runs)
+// then drifts for both. Each server: start it, start its load generator (one separate process, N synthetic
+// clients), wait until every client streams; then both warm up, and one measurement window is bracketed by
+// /proc samples of each server and each generator. Intervals are arrival times seen by the generator's
 // event loop, so they include its own scheduling noise — the same for both servers.
 //
 // The last line is `server_cpu_ratio=X interval_p99_ratio=Y`, riffbox ÷ Jamulus at N = 10, 128 frames.
@@ -33,12 +36,11 @@ import { ProcessGroup, type ManagedProcess } from '../harness/processes.js';
 import { freeTcpPort, freeUdpPort, randomSecret, waitForUdpBound } from '../harness/ports.js';
 import { connect as rpcConnect, type JsonRpcClient } from '../harness/jsonrpc-client.js';
 import { keepThreadsRealtime, realtimeAllowed } from '../harness/realtime.js';
-import { loadAverage, peakRssMiB, rssMiB, startCpuWindow, startThreadCpuWindow, threadCount, threadPolicies, type CpuWindow } from './proc-stats.js';
+import { loadAverage, peakRssMiB, rssMiB, startCpuWindow, startThreadCpuWindow, threadCount, threadPolicies } from './proc-stats.js';
 import type { LoadResult } from './load-generator.js';
+import { HEADER, counterLine, ratioRow, recordingLine, row, type Frames, type RiffboxCounters, type RunResult, type ServerKind } from './server-bench-report.js';
 
-type ServerKind = 'riffbox' | 'riffbox-rec' | 'jamulus' | 'jamulus-rec';
 const KINDS: readonly ServerKind[] = ['riffbox', 'riffbox-rec', 'jamulus', 'jamulus-rec'];
-type Frames = 64 | 128;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RIFFBOX_CLI = join(here, '..', '..', 'appliance', 'src', 'cli.js');
@@ -56,37 +58,8 @@ interface Options {
   jamulusChrt: boolean;
   generatorRt: boolean;
   recording: boolean;
-}
-
-interface RiffboxCounters {
-  ticks: number;
-  lateTicks: number;
-  skippedTicks: number;
-  audioPacketsOut: number;
-  engineRealtime: boolean;
-  dropped: Record<string, number>;
-}
-
-interface RunResult {
-  server: ServerKind;
-  frames: Frames;
-  n: number;
-  load1: number;
-  serverCpu: CpuWindow;
-  generatorCpu: CpuWindow;
-  rssMiB: number;
-  peakRssMiB: number;
-  threads: number;
-  /** Scheduling policy of the server's threads, e.g. "OTHER:12 FIFO/80:1". */
-  policies: string;
-  generatorPolicies: string;
-  /** The busiest server threads over the window, "name cpu/wall". */
-  busiestThreads: string;
-  load: LoadResult;
-  /** Difference of riffbox/getServerStats over the window. */
-  counters?: RiffboxCounters;
-  /** riffbox-rec: the recorder's writer thread over the window, and what it wrote. */
-  recorder?: { writerCpu: number; bytes: number; droppedTicks: number };
+  /** Each server on its own, one after the other, instead of each beside its counterpart. */
+  alone: boolean;
 }
 
 interface RunFailure {
@@ -115,6 +88,7 @@ function parseArgs(argv: string[]): Options {
   for (const f of frames) if (f !== 64 && f !== 128) throw new Error(`--frames: 64 or 128, not ${f}`);
   for (const s of servers) if (!(KINDS as readonly string[]).includes(s)) throw new Error(`--servers: ${KINDS.join(', ')}, not ${s}`);
   const recording = argv.includes('--recording');
+  const alone = argv.includes('--alone');
   for (const n of ns) if (!Number.isInteger(n) || n < 1 || n > 150) throw new Error(`--n: 1..150, not ${n}`);
   return {
     ns: ns.length ? ns : quick ? [1, 10] : [1, 10, 30],
@@ -122,7 +96,9 @@ function parseArgs(argv: string[]): Options {
     servers: (servers.length ? servers : recording ? KINDS : ['riffbox', 'jamulus']) as ServerKind[],
     warmupS: num('--warmup', quick ? 2 : 3),
     measureS: num('--measure', quick ? 5 : 8),
-    jamulusChrt: argv.includes('--jamulus-chrt'),
+    // Side by side, a SCHED_OTHER Jamulus would wait behind riffbox's SCHED_FIFO thread at every tick.
+    jamulusChrt: argv.includes('--jamulus-chrt') || (!alone && realtimeAllowed()),
+    alone,
     generatorRt: !argv.includes('--no-generator-rt') && realtimeAllowed(),
     recording,
   };
@@ -184,27 +160,40 @@ async function startServer(group: ProcessGroup, kind: ServerKind, frames: Frames
   return { proc, port, rpc };
 }
 
-async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options): Promise<RunResult> {
-  const group = new ProcessGroup(`server-bench-${kind}-${frames}-${n}`);
-  try {
-    const load1 = loadAverage()[0];
-    const server = await startServer(group, kind, frames, Math.max(10, n), opts.jamulusChrt);
-    const out = group.path('load.json');
-    const genArgs = [LOAD_GENERATOR, '--server', `127.0.0.1:${server.port}`, '--clients', String(n), '--frames', String(frames), '--out', out];
-    const gen = opts.generatorRt
-      ? group.spawn('load-generator', 'chrt', ['-f', String(GENERATOR_RT_PRIORITY), process.execPath, ...genArgs])
-      : group.spawn('load-generator', process.execPath, genArgs);
-    await gen.waitForLine(/^streaming \d+ of/, 40000, 'stdout');
-    await sleep(opts.warmupS * 1000);
-    if (!server.proc.running) throw new Error(`server exited during warm-up\n${server.proc.tail()}`);
+/** One server under load, streaming: its process, its load generator and where the generator writes. */
+interface Started {
+  kind: ServerKind;
+  frames: Frames;
+  n: number;
+  load1: number;
+  server: { proc: ManagedProcess; port: number; rpc: JsonRpcClient | null };
+  gen: ManagedProcess;
+  out: string;
+}
 
-    const before = server.rpc ? await getRiffboxCounters(server.rpc) : null;
-    const recBefore = kind === 'riffbox-rec' && server.rpc ? await recorderFigures(server.rpc) : null;
-    const endServerCpu = startCpuWindow(server.proc.pid);
-    const endGenCpu = startCpuWindow(gen.pid);
-    const endThreads = startThreadCpuWindow(server.proc.pid);
-    process.kill(gen.pid, 'SIGUSR1');
-    await sleep(opts.measureS * 1000);
+async function startLoaded(group: ProcessGroup, kind: ServerKind, frames: Frames, n: number, opts: Options): Promise<Started> {
+  const load1 = loadAverage()[0];
+  const server = await startServer(group, kind, frames, Math.max(10, n), opts.jamulusChrt);
+  const out = group.path(`load-${kind}.json`);
+  const genArgs = [LOAD_GENERATOR, '--server', `127.0.0.1:${server.port}`, '--clients', String(n), '--frames', String(frames), '--out', out];
+  const gen = opts.generatorRt
+    ? group.spawn(`load-generator-${kind}`, 'chrt', ['-f', String(GENERATOR_RT_PRIORITY), process.execPath, ...genArgs])
+    : group.spawn(`load-generator-${kind}`, process.execPath, genArgs);
+  await gen.waitForLine(/^streaming \d+ of/, 40000, 'stdout');
+  return { kind, frames, n, load1, server, gen, out };
+}
+
+/** Opens one server's measurement window now; the returned function closes it and reads the results. */
+async function openWindow(s: Started): Promise<() => Promise<RunResult>> {
+  const { server, gen } = s;
+  if (!server.proc.running) throw new Error(`${s.kind} server exited during warm-up\n${server.proc.tail()}`);
+  const before = server.rpc ? await getRiffboxCounters(server.rpc) : null;
+  const recBefore = s.kind === 'riffbox-rec' && server.rpc ? await recorderFigures(server.rpc) : null;
+  const endServerCpu = startCpuWindow(server.proc.pid);
+  const endGenCpu = startCpuWindow(gen.pid);
+  const endThreads = startThreadCpuWindow(server.proc.pid);
+  process.kill(gen.pid, 'SIGUSR1');
+  return async () => {
     process.kill(gen.pid, 'SIGUSR2');
     const serverCpu = endServerCpu();
     const generatorCpu = endGenCpu();
@@ -221,13 +210,13 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
     const after = server.rpc ? await getRiffboxCounters(server.rpc) : null;
     const recAfter = recBefore && server.rpc ? await recorderFigures(server.rpc) : null;
     await gen.waitForLine(/^results /, 10000, 'stdout');
-    const load = JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
-    if (!server.proc.running) throw new Error(`server exited during the measurement\n${server.proc.tail()}`);
+    const load = JSON.parse(readFileSync(s.out, 'utf8')) as LoadResult;
+    if (!server.proc.running) throw new Error(`${s.kind} server exited during the measurement\n${server.proc.tail()}`);
     return {
-      server: kind,
-      frames,
-      n,
-      load1,
+      server: s.kind,
+      frames: s.frames,
+      n: s.n,
+      load1: s.load1,
       serverCpu,
       generatorCpu,
       rssMiB: rss,
@@ -247,6 +236,19 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
             }
           : undefined,
     };
+  };
+}
+
+/** Runs the given servers at once under the same load, measured over the same window. */
+async function runTogether(kinds: readonly ServerKind[], frames: Frames, n: number, opts: Options): Promise<RunResult[]> {
+  const group = new ProcessGroup(`server-bench-${kinds.join('+')}-${frames}-${n}`);
+  try {
+    const started: Started[] = [];
+    for (const kind of kinds) started.push(await startLoaded(group, kind, frames, n, opts));
+    await sleep(opts.warmupS * 1000);
+    const ends = await Promise.all(started.map((s) => openWindow(s)));
+    await sleep(opts.measureS * 1000);
+    return await Promise.all(ends.map((end) => end()));
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${group.describe(10)}`);
   } finally {
@@ -254,68 +256,20 @@ async function runOne(kind: ServerKind, frames: Frames, n: number, opts: Options
   }
 }
 
-// ---- printing ----
-
-const f = (x: number, d: number, w: number): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a').padStart(w);
-
-const HEADER =
-  'frames   N  server       cpu/wall  p50 ms  p99 ms  max ms   late   rx %  strm  rss MiB  thr  gen cpu  gen late  load1';
-
-function row(r: RunResult): string {
-  const l = r.load;
-  return [
-    String(r.frames).padStart(6),
-    String(r.n).padStart(3),
-    ` ${r.server.padEnd(11)}`,
-    f(r.serverCpu.ratio, 3, 9),
-    f(l.intervals.p50, 3, 7),
-    f(l.intervals.p99, 3, 7),
-    f(l.intervals.max, 2, 7),
-    String(l.intervals.late).padStart(6),
-    f((100 * l.packets) / l.expectedPackets, 1, 6),
-    String(l.streaming).padStart(5),
-    f(r.rssMiB, 1, 9),
-    String(r.threads).padStart(4),
-    f(r.generatorCpu.ratio, 3, 8),
-    String(l.generator.lateCallbacks).padStart(9),
-    f(r.load1, 2, 6),
-  ].join(' ');
-}
-
-function ratioRow(a: RunResult, b: RunResult): string {
-  const q = (x: number, y: number): string => f(x / y, 2, 0);
-  return (
-    `${String(a.frames).padStart(6)} ${String(a.n).padStart(3)}  ${a.server}÷${b.server}: cpu ${q(a.serverCpu.ratio, b.serverCpu.ratio)}` +
-    `  p50 ${q(a.load.intervals.p50, b.load.intervals.p50)}  p99 ${q(a.load.intervals.p99, b.load.intervals.p99)}` +
-    `  max ${q(a.load.intervals.max, b.load.intervals.max)}  late ${a.load.intervals.late}/${b.load.intervals.late}` +
-    `  rss ${q(a.rssMiB, b.rssMiB)}`
-  );
-}
-
-function recordingLine(rec: RunResult, plain: RunResult | undefined): string {
-  const r = rec.recorder!;
-  const extra = plain ? f(rec.serverCpu.ratio - plain.serverCpu.ratio, 3, 0) : 'n/a';
-  return (
-    `${String(rec.frames).padStart(6)} ${String(rec.n).padStart(3)}  recording's own cost: writer thread ${f(r.writerCpu, 4, 0)} of a core,` +
-    ` server cpu ${f(rec.serverCpu.ratio, 3, 0)} recording vs ${plain ? f(plain.serverCpu.ratio, 3, 0) : 'n/a'} not (${extra});` +
-    ` wrote ${(r.bytes / 1e6).toFixed(1)} MB (${((r.bytes / 1e6) / rec.load.windowMs * 1000).toFixed(2)} MB/s), ring dropped ${r.droppedTicks} ticks`
-  );
-}
-
-function counterLine(r: RunResult): string {
-  const c = r.counters!;
-  const drops = Object.entries(c.dropped).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
-  return (
-    `${String(r.frames).padStart(6)} ${String(r.n).padStart(3)}  riffbox counters over the window: ticks ${c.ticks}` +
-    ` lateTicks ${c.lateTicks} skippedTicks ${c.skippedTicks} audioPacketsOut ${c.audioPacketsOut}` +
-    ` engineRealtime ${c.engineRealtime} drops ${drops}`
-  );
+/** The sets that run at once: each server with its counterpart (riffbox with Jamulus, recording with recording), or each alone. */
+function runSets(opts: Options): ServerKind[][] {
+  if (opts.alone) return opts.servers.map((s) => [s]);
+  const pairs: ServerKind[][] = [
+    ['riffbox', 'jamulus'],
+    ['riffbox-rec', 'jamulus-rec'],
+  ];
+  return pairs.map((p) => p.filter((k) => opts.servers.includes(k))).filter((p) => p.length > 0);
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const [l1, l5, l15] = loadAverage();
-  console.log(`server-bench: load average at start ${l1} ${l5} ${l15}; ${opts.warmupS} s warm-up, ${opts.measureS} s measurement per run`);
+  console.log(`server-bench: load average at start ${l1} ${l5} ${l15}; ${opts.warmupS} s warm-up, ${opts.measureS} s measurement per run; ${opts.alone ? 'each server alone, one after the other' : runSets(opts).map((x) => x.join(' beside ')).join(', then ')}`);
   console.log(`N = ${opts.ns.join(', ')}; frames = ${opts.frames.join(', ')}; servers = ${opts.servers.join(', ')}; load generator ${opts.generatorRt ? `SCHED_FIFO ${GENERATOR_RT_PRIORITY}` : 'SCHED_OTHER'}${opts.jamulusChrt ? '; Jamulus under chrt -f 60' : ''}`);
   console.log('cpu/wall: server CPU seconds per wall second (all threads); intervals: server→client audio, pooled over clients;');
   console.log('late: intervals > 1.5 frame periods; rx: packets received ÷ one per frame per client; strm: clients streaming');
@@ -325,14 +279,15 @@ async function main(): Promise<void> {
   const failures: RunFailure[] = [];
   for (const frames of opts.frames) {
     for (const n of opts.ns) {
-      for (const server of opts.servers) {
-        process.stdout.write(`running ${server} frames=${frames} N=${n} … `);
+      for (const set of runSets(opts)) {
+        const label = set.join(' + ');
+        process.stdout.write(`running ${label} frames=${frames} N=${n} … `);
         try {
-          const r = await runOne(server, frames, n, opts);
-          results.push(r);
-          console.log(`cpu ${r.serverCpu.ratio.toFixed(3)}, p99 ${r.load.intervals.p99.toFixed(3)} ms, generator cpu ${r.generatorCpu.ratio.toFixed(3)}`);
+          const rs = await runTogether(set, frames, n, opts);
+          results.push(...rs);
+          console.log(rs.map((r) => `${r.server}: cpu ${r.serverCpu.ratio.toFixed(3)}, p99 ${r.load.intervals.p99.toFixed(3)} ms, generator cpu ${r.generatorCpu.ratio.toFixed(3)}`).join('; '));
         } catch (e) {
-          failures.push({ server, frames, n, error: (e as Error).message });
+          for (const server of set) failures.push({ server, frames, n, error: (e as Error).message });
           console.log('FAILED');
           console.log((e as Error).message);
         }
