@@ -7,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { ProcessGroup } from '../harness/processes.js';
-import { listPorts, playSine, record, startJackd, SINE_LEFT_HZ, SINE_RIGHT_HZ, type Jack } from '../harness/jack.js';
-import { readWav, dominantFrequency, dropoutWindows, describeSignal } from '../harness/audio-analysis.js';
+import { listPorts, playSine, record, startJackd, SINE_AMPLITUDE, SINE_LEFT_HZ, SINE_RIGHT_HZ, type Jack } from '../harness/jack.js';
+import { readWav, dominantFrequency, dropoutWindows, describeSignal, rmsDb } from '../harness/audio-analysis.js';
 import { judgeInQuietWindows } from '../harness/listening.js';
 import {
   AlsaDuplex,
@@ -135,11 +135,15 @@ pcm.${PCM} {
     await group.stopAll();
   });
 
-  // The jack plugin itself speaks only float: under `plug` the device is opened in s16, on its own in float.
+  // The jack plugin itself speaks only float: on its own it is opened in float. Under `plug`, ALSA's own
+  // conversion stands in for a card that takes only one integer format (s32, or 24 bits in three or four bytes).
   const cases = [
     { periodFrames: 64, device: PCM, format: 's16', what: '' },
     { periodFrames: 128, device: PCM, format: 's16', what: '' },
     { periodFrames: 128, device: RAW_PCM, format: 'float', what: ', float samples on the raw jack PCM' },
+    { periodFrames: 128, device: PCM, format: 's32', what: ', 32-bit samples' },
+    { periodFrames: 128, device: PCM, format: 's24_3le', what: ', 24-bit samples in three bytes' },
+    { periodFrames: 128, device: PCM, format: 's24', what: ', 24-bit samples in four bytes' },
   ] as const;
   for (const { periodFrames, device, format, what } of cases) {
     test(`${periodFrames}-frame periods: JS sine out through playback, jack tones in through capture${what}`, async () => {
@@ -174,10 +178,14 @@ pcm.${PCM} {
       assert.ok(Math.abs(dominantFrequency(left, RATE) - 1000) < 5, `playback left: ${describeSignal(left, RATE, 1000)}`);
       assert.ok(Math.abs(dominantFrequency(right, RATE) - 1500) < 5, `playback right: ${describeSignal(right, RATE, 1500)}`);
       assert.deepEqual(dropoutWindows(left, RATE), [], 'playback has no silent windows');
+      // Levels survive the conversion: JS writes 0.3 of full scale, jack_simple_client plays SINE_AMPLITUDE.
+      const near = (db: number, amplitude: number): boolean => Math.abs(db - 20 * Math.log10(amplitude / Math.SQRT2)) < 1;
+      assert.ok(near(rmsDb(left), 0.3), `playback left level ${rmsDb(left).toFixed(1)} dBFS`);
 
       assert.ok(capL.length >= RATE / 2, `captured only ${capL.length} frames`);
       assert.ok(Math.abs(dominantFrequency(capL, RATE) - SINE_LEFT_HZ) < 5, `capture 1: ${describeSignal(capL, RATE, SINE_LEFT_HZ)}`);
       assert.ok(Math.abs(dominantFrequency(capR, RATE) - SINE_RIGHT_HZ) < 5, `capture 2: ${describeSignal(capR, RATE, SINE_RIGHT_HZ)}`);
+      assert.ok(near(rmsDb(capL), SINE_AMPLITUDE), `capture 1 level ${rmsDb(capL).toFixed(1)} dBFS`);
 
       assert.equal(s.state, 'running');
       assert.ok(s.captureOverruns <= s.capturedPeriods / 100, `JS kept up with capture: ${JSON.stringify(s)}`);
@@ -358,7 +366,7 @@ describe('AlsaDuplex without a device', () => {
     assert.throws(() => new Ctor(), { name: 'TypeError', message: 'AlsaDuplex: options must be an object' });
     assert.throws(() => new Ctor({ periodFrames: 64 }), { name: 'TypeError', message: 'AlsaDuplex: options.device must be a non-empty ALSA PCM name' });
     assert.throws(() => new Ctor({ device: 'x', periodFrames: 96 }), { name: 'TypeError', message: 'AlsaDuplex: options.periodFrames must be 64 or 128' });
-    assert.throws(() => new Ctor({ device: 'x', periodFrames: 64, format: 'f32' }), { name: 'TypeError', message: "AlsaDuplex: options.format must be 's16', 's32' or 'float'" });
+    assert.throws(() => new Ctor({ device: 'x', periodFrames: 64, format: 'f32' }), { name: 'TypeError', message: "AlsaDuplex: options.format must be one of 's16', 's32', 'float', 's24_3le', 's24'" });
     assert.throws(() => new Ctor({ device: 'x', periodFrames: 64, captureChannels: 0 }), { name: 'TypeError', message: 'AlsaDuplex: options.captureChannels must be an integer in 1..32' });
     assert.throws(() => new Ctor({ device: 'x', periodFrames: 64 }, 'cb'), { name: 'TypeError', message: 'AlsaDuplex: onCapture must be a function' });
     const duplex = new AlsaDuplex({ device: 'riffbox_no_such_pcm', periodFrames: 64, captureChannels: 1, playbackChannels: 2 });

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "rt_thread.h"
+#include "sample_convert.h"
 
 namespace riffbox {
 
@@ -66,16 +67,15 @@ AlsaOptions alsaOptionsArg(Napi::Env env, Napi::Value value, const char* where) 
     throwType(env, std::string(where) + ": options.periodFrames must be 64 or 128");
   }
   o.periodFrames = static_cast<unsigned>(period.As<Napi::Number>().DoubleValue());
-  const std::string format = optionalString(opts, "format", "s16");
-  if (format == "s16") {
-    o.format = SND_PCM_FORMAT_S16;
-  } else if (format == "s32") {
-    o.format = SND_PCM_FORMAT_S32;
-  } else if (format == "float") {
-    o.format = SND_PCM_FORMAT_FLOAT;
-  } else {
-    throwType(env, std::string(where) + ": options.format must be 's16', 's32' or 'float'");
+  const std::string format = optionalString(opts, "format", kSampleFormats[0].name);
+  const SampleFormatName* known = nullptr;
+  std::string names;
+  for (const SampleFormatName& f : kSampleFormats) {
+    if (format == f.name) known = &f;
+    names += std::string(names.empty() ? "'" : ", '") + f.name + "'";
   }
+  if (!known) throwType(env, std::string(where) + ": options.format must be one of " + names);
+  o.format = known->format;
   o.captureChannels = optionalUnsigned(opts, "captureChannels", 2, 1, 32);
   o.playbackChannels = optionalUnsigned(opts, "playbackChannels", 2, 1, 32);
   o.ringPeriods = optionalUnsigned(opts, "ringPeriods", 8, 2, 1024);

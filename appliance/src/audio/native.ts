@@ -134,10 +134,11 @@ export interface NativeClientStream {
 
 /**
  * Sample formats the audio thread can open a device in, in the order a client tries them: 16-bit first (most
- * USB interfaces), then 32-bit (some take only that on hw:), then float (PCMs such as the jack plugin's own).
- * JS always sees int16.
+ * USB interfaces), then 32-bit (some take only that on hw:), then float (PCMs such as the jack plugin's own),
+ * then 24-bit in three bytes (USB interfaces with 3-byte subframes offer nothing else on hw:) and in four (some
+ * I2S codecs). The addon's table of the same names is kSampleFormats (sample_convert.h). JS always sees int16.
  */
-export const ALSA_SAMPLE_FORMATS = ['s16', 's32', 'float'] as const;
+export const ALSA_SAMPLE_FORMATS = ['s16', 's32', 'float', 's24_3le', 's24'] as const;
 export type AlsaSampleFormat = (typeof ALSA_SAMPLE_FORMATS)[number];
 
 interface NativeAlsaDuplexOptions {
