@@ -28,11 +28,10 @@ inline void ToInt16(const uint8_t* raw, snd_pcm_format_t format, int16_t* out, s
   } else if (format == SND_PCM_FORMAT_S32) {
     const int32_t* src = reinterpret_cast<const int32_t*>(raw);
     for (size_t i = 0; i < samples; i++) out[i] = static_cast<int16_t>(src[i] >> 16);
-  } else if (format == SND_PCM_FORMAT_S24_3LE) {
-    for (size_t i = 0; i < samples; i++) out[i] = static_cast<int16_t>(raw[3 * i + 1] | (raw[3 * i + 2] << 8));
-  } else if (format == SND_PCM_FORMAT_S24_LE) {
-    // Bits 8..23 of the little-endian word; the top byte (a sign copy, or garbage on some codecs) is ignored.
-    for (size_t i = 0; i < samples; i++) out[i] = static_cast<int16_t>(raw[4 * i + 1] | (raw[4 * i + 2] << 8));
+  } else if (format == SND_PCM_FORMAT_S24_3LE || format == SND_PCM_FORMAT_S24_LE) {
+    // Bits 8..23, little-endian; S24's fourth byte (a sign copy, or garbage on some codecs) is ignored.
+    const size_t stride = format == SND_PCM_FORMAT_S24_3LE ? 3 : 4;
+    for (size_t i = 0; i < samples; i++) out[i] = static_cast<int16_t>(raw[stride * i + 1] | (raw[stride * i + 2] << 8));
   } else {
     const float* src = reinterpret_cast<const float*>(raw);
     for (size_t i = 0; i < samples; i++) {
@@ -49,20 +48,15 @@ inline void FromInt16(const int16_t* in, snd_pcm_format_t format, uint8_t* raw, 
   } else if (format == SND_PCM_FORMAT_S32) {
     int32_t* dst = reinterpret_cast<int32_t*>(raw);
     for (size_t i = 0; i < samples; i++) dst[i] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(in[i])) << 16);
-  } else if (format == SND_PCM_FORMAT_S24_3LE) {
+  } else if (format == SND_PCM_FORMAT_S24_3LE || format == SND_PCM_FORMAT_S24_LE) {
+    const size_t stride = format == SND_PCM_FORMAT_S24_3LE ? 3 : 4;
     for (size_t i = 0; i < samples; i++) {
       const uint16_t v = static_cast<uint16_t>(in[i]);
-      raw[3 * i] = 0;
-      raw[3 * i + 1] = static_cast<uint8_t>(v);
-      raw[3 * i + 2] = static_cast<uint8_t>(v >> 8);
-    }
-  } else if (format == SND_PCM_FORMAT_S24_LE) {
-    for (size_t i = 0; i < samples; i++) {
-      const uint16_t v = static_cast<uint16_t>(in[i]);
-      raw[4 * i] = 0;
-      raw[4 * i + 1] = static_cast<uint8_t>(v);
-      raw[4 * i + 2] = static_cast<uint8_t>(v >> 8);
-      raw[4 * i + 3] = (v & 0x8000) ? 0xff : 0;
+      uint8_t* p = raw + stride * i;
+      p[0] = 0;
+      p[1] = static_cast<uint8_t>(v);
+      p[2] = static_cast<uint8_t>(v >> 8);
+      if (stride == 4) p[3] = (v & 0x8000) ? 0xff : 0;
     }
   } else {
     float* dst = reinterpret_cast<float*>(raw);
