@@ -221,6 +221,8 @@ test('moving a fader: the running riffbox client receives it', async () => {
     return (await s.count()) === 1 ? s : undefined;
   }, 20000);
   assert.equal(await strip.locator('.name').textContent(), HTML_NAME);
+  // The device line names the format ALSA's null PCM took: the first one tried.
+  assert.match((await page.locator('#client-form').textContent()) ?? '', /device running \(16-bit\), xruns \d+/);
   const fader = strip.locator('input[data-control=fader]');
   await Promise.all([page.waitForResponse((r) => r.url().endsWith('/client/mix')), fader.fill('30')]);
   await strip.locator('input[data-control=mute]').check();

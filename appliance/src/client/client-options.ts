@@ -1,6 +1,7 @@
 // What the client engine needs to run, resolved from settings and flags on the main thread before the
 // worker starts (and again on riffbox/reload), and the shapes it reports back.
 import type { AudioQuality } from '../audio/opus-codec.js';
+import type { AlsaSampleFormat } from '../audio/native.js';
 import type { Mix } from '../settings/fields.js';
 import type { FlatSettings } from '../settings/schema.js';
 import { effectiveServerAddress } from './server-address.js';
@@ -114,6 +115,8 @@ export interface ClientStats {
     paced: boolean;
     captureChannels: number;
     playbackChannels: number;
+    /** The sample format the device is open in (while it is lost, the one the next attempt starts with). */
+    format: AlsaSampleFormat;
   };
   audioPacketsOut: number;
   audioPacketsIn: number;

@@ -72,6 +72,7 @@ export function clientStats(p: ClientStatsParts): ClientStats {
       paced: d?.paced ?? false,
       captureChannels: stream.captureChannels,
       playbackChannels: stream.playbackChannels,
+      format: stream.deviceFormat,
     },
     audioPacketsOut: k.packetsOut,
     audioPacketsIn: k.packetsIn,

@@ -36,6 +36,7 @@ export const EN = {
   svcServerDetail: 'UDP port {port}, {count} of {max} musicians',
   clientState_connected: 'connected', clientState_connecting: 'connecting', clientState_retrying: 'retrying', clientState_disconnected: 'not connected',
   deviceState_running: 'running', deviceState_lost: 'lost', deviceState_stopped: 'stopped',
+  sampleFormat_s16: '16-bit', sampleFormat_s32: '32-bit', sampleFormat_float: 'float', sampleFormat_s24_3le: '24-bit in 3 bytes', sampleFormat_s24: '24-bit',
   registrationLabel: 'Directory registration',
   musiciansTitle: 'Connected musicians', nobody: 'Nobody is connected.', cpu: 'CPU', temperature: 'temperature', uptime: 'up',
   publicChecklistTitle: 'Test in public mode first',

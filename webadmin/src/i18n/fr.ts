@@ -37,6 +37,7 @@ export const FR: Readonly<Record<keyof typeof EN, string>> = {
   svcServerDetail: 'port UDP {port}, {count} musiciens sur {max}',
   clientState_connected: 'connecté', clientState_connecting: 'connexion en cours', clientState_retrying: 'nouvel essai', clientState_disconnected: 'non connecté',
   deviceState_running: 'en marche', deviceState_lost: 'perdue', deviceState_stopped: 'arrêtée',
+  sampleFormat_s16: '16 bits', sampleFormat_s32: '32 bits', sampleFormat_float: 'flottant', sampleFormat_s24_3le: '24 bits sur 3 octets', sampleFormat_s24: '24 bits',
   registrationLabel: 'Inscription à l\'annuaire',
   musiciansTitle: 'Musiciens connectés', nobody: 'Personne n\'est connecté.', cpu: 'CPU', temperature: 'température', uptime: 'en marche depuis',
   publicChecklistTitle: 'Testez d\'abord en mode public',

@@ -15,7 +15,7 @@ const KEYS: readonly SettingKey[] = [
 
 interface RemoteMusician { id: number; name: string; instrument?: string; instrumentId?: number }
 interface DeviceList { current: string; devices: { pcm: string; name: string; captureChannels: number | null; playbackChannels: number | null }[] }
-interface ClientStats { state?: string; server?: string | null; overallDelayMs?: number | null; pingMs?: number | null; device?: { state?: string; xruns?: number; error?: string | null } }
+interface ClientStats { state?: string; server?: string | null; overallDelayMs?: number | null; pingMs?: number | null; device?: { state?: string; xruns?: number; error?: string | null; format?: string } }
 
 export function clientRoutes(d: AdminDeps) {
   const musicians = async (): Promise<{ list: (RemoteMusician & { mix: MixEntry; level: number })[]; error: string }> => {
