@@ -3,7 +3,6 @@
 // still has the mapping (a restarted router has lost it) and maps again, and deletes the mapping when
 // the port changes or it is no longer wanted. Every async step carries a generation number, so a
 // late answer for an old port never overwrites the state of the new one.
-import { EventEmitter } from 'node:events';
 import { RefusedError, type MappingProtocol, type MappingSession } from './mapping-session.js';
 import type { MapperTimings } from './mapper-timings.js';
 
@@ -52,7 +51,7 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
+export class MappingFlow {
   private port: number | null = null;
   private gen = 0;
   private session: MappingSession | null = null;
@@ -75,7 +74,6 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
   private mapping: Promise<void> | null = null;
 
   constructor(private readonly o: FlowOptions) {
-    super();
   }
 
   snapshot(): MappingSnapshot {
@@ -280,6 +278,5 @@ export class MappingFlow extends EventEmitter<{ change: [MappingSnapshot] }> {
 
   private setState(s: MappingState): void {
     this.state = s;
-    this.emit('change', this.snapshot());
   }
 }

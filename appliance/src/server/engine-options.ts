@@ -11,10 +11,6 @@ export interface ServerEngineOptions {
   maxClients: number;
   /** 64-sample ticks (Jamulus -F); otherwise 128. */
   fastUpdate: boolean;
-  name: string;
-  city: string;
-  /** Qt5 QLocale::Country number. */
-  country: number;
   welcome: string;
   /** Send CLM_DISCONNECTION to every client when stopping (Jamulus -d). */
   disconnectOnQuit: boolean;

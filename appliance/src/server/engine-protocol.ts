@@ -8,7 +8,6 @@ export const SERVER_ENGINE_METHODS = [
   'getClients',
   'getStats',
   'setWelcomeMessage',
-  'setServerInfo',
   'broadcastChat',
   'sendClmTo',
   'setHolePunchSource',

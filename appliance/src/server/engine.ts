@@ -58,7 +58,6 @@ export class ServerEngine {
   private deadlineNs = 0;
   private ticking = false;
   private welcome: string;
-  private serverInfo: { name: string; city: string; country: number };
   private nowMs = 0;
   private readonly send: SendGuard;
   // The latest drop, kept as fields and turned into text only when asked: a flood then builds no strings.
@@ -79,7 +78,6 @@ export class ServerEngine {
     this.periodNs = tickPeriodNs(this.frameSamples);
     const mixer = new Mixer(options.maxClients, this.frameSamples);
     this.welcome = options.welcome;
-    this.serverInfo = { name: options.name, city: options.city, country: options.country };
     const tap = (this.tap = options.recorder ? new RecordingTap(options.recorder, options.maxClients, options.recorder.port) : null);
     this.recorderState = options.recorderState ?? RecorderState.NOT_INITIALISED;
     this.stats = {
@@ -199,10 +197,6 @@ export class ServerEngine {
 
   setWelcomeMessage(text: string): void {
     this.welcome = text.slice(0, LIMITS.chatTyped);
-  }
-
-  setServerInfo(info: { name: string; city: string; country: number }): void {
-    this.serverInfo = { ...info };
   }
 
   /** Sends text as-is to every connected client (Jamulus's broadcastChatMessage semantics). */

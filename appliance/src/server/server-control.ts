@@ -166,7 +166,7 @@ export async function startServerControl(o: ServerControlOptions): Promise<Serve
     const name = stringParam(p, 'serverName');
     if (name.length > LIMITS.serverName) throw new RpcError(RpcErrorCode.INVALID_PARAMS, `serverName is longer than ${LIMITS.serverName} characters`);
     const s = live();
-    await runtime.setServerInfo({ name, city: s['server.city'], country: s['server.country'] });
+    runtime.setServerInfo({ name, city: s['server.city'], country: s['server.country'] });
     return 'ok';
   });
 

@@ -20,9 +20,6 @@ export function engineOptionsFrom(s: FlatSettings): ServerEngineOptions {
     bindAddress: '::',
     maxClients: s['server.maxClients'],
     fastUpdate: s['server.fastUpdate'],
-    name: s['server.name'],
-    city: s['server.city'],
-    country: s['server.country'],
     welcome: s['server.welcome'],
     disconnectOnQuit: true,
   };
@@ -124,10 +121,8 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
     if (restart) {
       await this.restartEngine(next);
     } else {
+      // Name, city and country only reach the directory (the registrar, below); the engine never sends them.
       if (changed.includes('server.welcome')) await this.host.setWelcomeMessage(next['server.welcome']);
-      if (changed.some((k) => k === 'server.name' || k === 'server.city' || k === 'server.country')) {
-        await this.host.setServerInfo({ name: next['server.name'], city: next['server.city'], country: next['server.country'] });
-      }
     }
     await this.applyRecorder(prev, next);
     this.current = next;
@@ -145,9 +140,8 @@ export class ServerRuntime extends EventEmitter<{ event: [EngineEvent]; exit: [n
   }
 
   /** Live name/city/country change (jamulusserver/setServerName). */
-  async setServerInfo(info: { name: string; city: string; country: number }): Promise<void> {
+  setServerInfo(info: { name: string; city: string; country: number }): void {
     this.current = { ...this.current, 'server.name': info.name, 'server.city': info.city, 'server.country': info.country };
-    await this.host.setServerInfo(info);
     this.registrar.setInfo({ name: info.name, city: info.city, country: info.country });
   }
 
