@@ -2,7 +2,7 @@
 // worker starts (and again on riffbox/reload), and the shapes it reports back.
 import type { AudioQuality } from '../audio/opus-codec.js';
 import type { AlsaSampleFormat } from '../audio/native.js';
-import type { Mix } from '../settings/fields.js';
+import type { Mix } from '../settings/mix-field.js';
 import type { FlatSettings } from '../settings/schema.js';
 import { effectiveServerAddress } from './server-address.js';
 
@@ -129,3 +129,16 @@ export interface ClientStats {
   lastError: string | null;
   protocolDrops: Record<string, number>;
 }
+
+export type ClientEngineEvent =
+  | { event: 'connected'; server: string }
+  | { event: 'clientId'; id: number }
+  | { event: 'disconnected'; reason: string }
+  | { event: 'attemptFailed'; server: string; reason: string; retryInMs: number }
+  | { event: 'clientList'; clients: RemoteClient[] }
+  | { event: 'levels'; levels: number[] }
+  | { event: 'chat'; text: string }
+  | { event: 'device'; state: 'running' | 'lost' | 'stopped'; error: string | null };
+
+/** Options whose change needs a new device, format or server: a clean reconnect. */
+export const RESTART_KEYS = ['server', 'device', 'frames', 'quality', 'channels'] as const;

@@ -5,7 +5,7 @@
 import { literalServerHost, parseServerAddress, resolveServerHost, type ServerAddress } from './server-address.js';
 import { CONNECT_TIMEOUT_MS, RETRY_INITIAL_MS, RETRY_MAX_MS } from './client-facts.js';
 import type { ConnectionState } from './client-options.js';
-import type { ClientEngineEvent } from './engine.js';
+import type { ClientEngineEvent } from './client-options.js';
 
 /** A server as the socket names senders (ClientStream.peerId: IPv4 as a host-order uint32, IPv6 as a peer id), and a port. */
 export interface Peer {

@@ -16,21 +16,8 @@ import { Ping } from './ping.js';
 import { MixSender } from './mix-sender.js';
 import { clientStats } from './client-stats.js';
 import { Housekeeping } from './housekeeping.js';
-import { sameProfile, type ClientEngineOptions, type ClientProfile, type ClientStats, type RemoteClient } from './client-options.js';
+import { RESTART_KEYS, sameProfile, type ClientEngineEvent, type ClientEngineOptions, type ClientProfile, type ClientStats, type RemoteClient } from './client-options.js';
 import { DISCONNECT_GRACE_MS, SEQUENCE_SINCE, SERVER_SILENCE_MS, STRAY_REPLY_MS, versionAtLeast } from './client-facts.js';
-
-export type ClientEngineEvent =
-  | { event: 'connected'; server: string }
-  | { event: 'clientId'; id: number }
-  | { event: 'disconnected'; reason: string }
-  | { event: 'attemptFailed'; server: string; reason: string; retryInMs: number }
-  | { event: 'clientList'; clients: RemoteClient[] }
-  | { event: 'levels'; levels: number[] }
-  | { event: 'chat'; text: string }
-  | { event: 'device'; state: 'running' | 'lost' | 'stopped'; error: string | null };
-
-/** Options whose change needs a new device, format or server: a clean reconnect. */
-const RESTART_KEYS = ['server', 'device', 'frames', 'quality', 'channels'] as const;
 
 const CLM_DISCONNECTION = encodeMessage('CLM_DISCONNECTION', {}, 0);
 

@@ -6,8 +6,8 @@ import { parseServiceArgs, usage, applyOverrides, CliUsageError, type ServiceArg
 import { defaultSettings, type FlatSettings } from '../settings/schema.js';
 import { SettingsStore } from '../settings/store.js';
 import { controlSocketPath, resolveSecretFile } from '../service-paths.js';
-import { ClientEngine, type ClientEngineEvent } from './engine.js';
-import { engineOptionsFrom, type ClientEngineOptions } from './client-options.js';
+import { ClientEngine } from './engine.js';
+import { engineOptionsFrom, type ClientEngineEvent, type ClientEngineOptions } from './client-options.js';
 import { AUTO_DEVICE, chooseAutoDevice } from '../audio/device-choice.js';
 import { listAlsaDevices } from '../audio/alsa-device.js';
 import { startClientControl, type ClientControl } from './client-control.js';

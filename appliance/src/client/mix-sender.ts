@@ -2,7 +2,7 @@
 // ones coalesced over DEFAULT_GAIN_DELAY_PERIOD_MS (or twice the ping when that is longer), and only what
 // differs from what the server holds (personal-mix.ts).
 import type { ProtocolLink } from '../protocol/index.js';
-import type { Mix } from '../settings/fields.js';
+import type { Mix } from '../settings/mix-field.js';
 import { GAIN_DELAY_MS, PAN_SINCE, versionAtLeast } from './client-facts.js';
 import type { RemoteClient } from './client-options.js';
 import { MixSync, mixTargets } from './personal-mix.js';

@@ -2,7 +2,7 @@
 // solo, kept by name because channel ids change on every reconnect, turned into CHANNEL_GAIN and
 // CHANNEL_PAN values per channel id. The server starts every channel at gain 1 and centre pan and
 // resets them when it sends the empty client list, so only differences from what it holds are sent.
-import { MIX_DEFAULT_ENTRY, type Mix, type MixEntry } from '../settings/fields.js';
+import { MIX_DEFAULT_ENTRY, type Mix, type MixEntry } from '../settings/mix-field.js';
 import type { RemoteClient } from './client-options.js';
 
 /** Jamulus's fader scale (AUD_MIX_FADER_MAX) and the dB range it spans (AUD_MIX_FADER_RANGE_DB). */

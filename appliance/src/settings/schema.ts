@@ -3,9 +3,10 @@
 
 import {
   boolean, choice, country, directory, dnsName, hostLabel, hostPort, instrument, integer,
-  integerChoice, ipv4, ipv4List, mix, text,
+  integerChoice, ipv4, ipv4List, text,
   type Field, type FormHint,
 } from './fields.js';
+import { mix } from './mix-field.js';
 
 /** The processes that read settings from the command line. */
 export type Service = 'server' | 'client' | 'admin';

@@ -11,7 +11,7 @@ import {
   SETTINGS, SETTING_KEYS, SECRET_KEYS, defaultSettings, isSecret, toNested,
   type FlatSettings, type SettingKey, type Settings, type SettingsPatch,
 } from './schema.js';
-import { checkMixEntry, checkMixName, MIX_DEFAULT_ENTRY, MIX_MAX_ENTRIES, type Mix, type MixEntry } from './fields.js';
+import { checkMixEntry, checkMixName, MIX_DEFAULT_ENTRY, MIX_MAX_ENTRIES, type Mix, type MixEntry } from './mix-field.js';
 import { SettingsValidationError, parseTextPatch, validatePatch, type PatchResult } from './validate.js';
 import { BACKUP_FORMAT, NEVER_RESTORED, parseBackup, type SettingsBackup } from './backup.js';
 
