@@ -24,7 +24,7 @@ import { playSine, realtimeAllowed, startJackd } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
 import { freeTcpPort, freeUdpPort, randomSecret, waitForUdpBound } from '../harness/ports.js';
 import { benchPcm, pluginThreadsCpu, startRiffboxClient, writeAsoundrc, CLI } from '../interop/client-rig.js';
-import { loadAverage, median, startCpuWindow, startThreadCpuWindow, type CpuWindow } from './proc-stats.js';
+import { busyThreads, loadAverage, median, startCpuWindow, startThreadCpuWindow, type CpuWindow, windowList } from './proc-stats.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
 type Box = 'riffbox' | 'jamulus';
@@ -152,10 +152,7 @@ async function openWindow(b: RunningBox): Promise<() => Promise<BoxWindow>> {
       server,
       client,
       pluginCpu: pluginThreadsCpu(threads),
-      clientThreads: threads
-        .filter((t) => t.ratio >= 0.002)
-        .map((t) => `${t.name} ${(t.ratio * 100).toFixed(1)}%`)
-        .join(', '),
+      clientThreads: busyThreads(threads),
       instructionsPerPeriod: count === null ? null : count / (MEASURE_S * PERIODS_PER_S),
       delayMs: statsAfter?.overallDelayMs ?? null,
       xruns: statsBefore && statsAfter ? statsAfter.device.xruns - statsBefore.device.xruns : null,
@@ -197,8 +194,7 @@ async function runPair(n: number): Promise<void> {
       ratios.push(boxCpu(riff!) / boxCpu(jam!));
       ratiosWithout.push((boxCpu(riff!) - riff!.pluginCpu) / boxCpu(jam!));
     }
-    const list = (xs: number[]): string => xs.map((x) => x.toFixed(3)).join(', ');
-    console.log(`musicians=${n + 1} box_cpu_ratio=${median(ratios).toFixed(3)} (median of ${ROUNDS} windows: ${list(ratios)}; without the jack plugin's threads ${median(ratiosWithout).toFixed(3)}: ${list(ratiosWithout)})`);
+    console.log(`musicians=${n + 1} box_cpu_ratio=${median(ratios).toFixed(3)} (median of ${ROUNDS} windows: ${windowList(ratios)}; without the jack plugin's threads ${median(ratiosWithout).toFixed(3)}: ${windowList(ratiosWithout)})`);
   } catch (e) {
     console.log(`${n + 1} musicians FAILED: ${(e as Error).message}\n${group.describe(10)}`);
     console.log(`musicians=${n + 1} box_cpu_ratio=n/a`);

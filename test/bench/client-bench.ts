@@ -13,7 +13,7 @@ import { ProcessGroup } from '../harness/processes.js';
 import { playSine, startJackd } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
 import { benchPcm, pluginThreadsCpu, startRiffboxClient, writeAsoundrc, sleep } from '../interop/client-rig.js';
-import { loadAverage, median, startCpuWindow, startThreadCpuWindow } from './proc-stats.js';
+import { busyThreads, loadAverage, median, startCpuWindow, startThreadCpuWindow, windowList } from './proc-stats.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
 function arg(name: string, fallback: number): number {
@@ -28,12 +28,9 @@ const FRAMES = arg('frames', 128) === 64 ? 64 : 128;
 const MANUAL_JITTER = process.argv.includes('--manual-jitter');
 const PCM = benchPcm(process.argv);
 
-/** The threads above 0.2 % of a core, busiest first: `name#tid x%`, the main thread as `main`. */
+/** The busy threads as `name#tid x%`, the main thread as `main`. */
 function threadReport(pid: number, threads: ReadonlyArray<{ tid: number; name: string; ratio: number }>): string {
-  return threads
-    .filter((t) => t.ratio >= 0.002)
-    .map((t) => `${t.tid === pid ? 'main' : `${t.name}#${t.tid}`} ${(t.ratio * 100).toFixed(1)}%`)
-    .join(', ');
+  return busyThreads(threads, (t) => (t.tid === pid ? 'main' : `${t.name}#${t.tid}`));
 }
 
 async function main(): Promise<void> {
@@ -82,9 +79,8 @@ async function main(): Promise<void> {
       console.log(`  jamulus threads: ${threadReport(pids.jamulus, threads.jamulus)}`);
       console.log(`  ratio ${ratios.at(-1)!.toFixed(3)}, without the plugin's threads ${ratiosWithout.at(-1)!.toFixed(3)}`);
     }
-    const list = (xs: number[]): string => xs.map((x) => x.toFixed(3)).join(', ');
-    console.log(`riffbox without the ALSA jack plugin's threads: ratio ${median(ratiosWithout).toFixed(3)} (median of ${list(ratiosWithout)})`);
-    console.log(`client_cpu_ratio=${median(ratios).toFixed(3)} (median of ${list(ratios)})`);
+    console.log(`riffbox without the ALSA jack plugin's threads: ratio ${median(ratiosWithout).toFixed(3)} (median of ${windowList(ratiosWithout)})`);
+    console.log(`client_cpu_ratio=${median(ratios).toFixed(3)} (median of ${windowList(ratios)})`);
   } finally {
     await group.stopAll();
   }

@@ -152,3 +152,16 @@ export function median(xs: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/** Per-window figures as a bench prints them beside their median: `1.234, 0.987, …`. */
+export function windowList(xs: readonly number[]): string {
+  return xs.map((x) => x.toFixed(3)).join(', ');
+}
+
+/** The threads of a thread CPU window above 0.2 % of a core, busiest first: `label x.x%`, comma-separated. */
+export function busyThreads<T extends { name: string; ratio: number }>(threads: readonly T[], label: (t: T) => string = (t) => t.name): string {
+  return threads
+    .filter((t) => t.ratio >= 0.002)
+    .map((t) => `${label(t)} ${(t.ratio * 100).toFixed(1)}%`)
+    .join(', ');
+}
