@@ -68,9 +68,9 @@ function taskFile(pid: number, tid: string, file: string): string | null {
 
 /**
  * CPU seconds so far of every live thread, with its name (comm: "node", "Jamulus", "libuv-worker", …) and
- * its sleeps. CPU comes from schedstat's run time in nanoseconds: a thread that wakes 375 times a second
- * for 40 µs is charged 0.4 or 0.5 % in whole 10-ms ticks, which cannot tell it from one twice as costly.
- * (Kernels without scheduler info print zeros there, and the ticks are used.)
+ * its sleeps. CPU comes from schedstat's run time in nanoseconds: `stat` counts in 10-ms ticks, so a thread
+ * at 0.4 % of a core has 4 of them in a 10-s window, give or take one. (Kernels without scheduler info print
+ * zeros there, and the ticks are used.)
  */
 export function threadCpuSeconds(pid: number): ThreadCpu[] {
   const out: ThreadCpu[] = [];
@@ -185,7 +185,7 @@ export function windowList(xs: readonly number[]): string {
 }
 
 /**
- * The threads of a thread CPU window above 0.2 % of a core, busiest first, comma-separated: `label x.x%`,
+ * The threads of a thread CPU window above 0.2 % of a core, busiest first, comma-separated: `label x.xx%`,
  * and for a thread that wakes at least 50 times a second, its wake-ups and CPU per wake-up: a per-period
  * thread's cost is its wake-up rate times what one wake-up costs, and the second is what code can change.
  */
