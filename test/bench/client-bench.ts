@@ -13,7 +13,7 @@ import { ProcessGroup } from '../harness/processes.js';
 import { playSine, startJackd } from '../harness/jack.js';
 import { startJamulusClient, startJamulusServer } from '../harness/jamulus.js';
 import { benchPcm, pluginThreadsCpu, startRiffboxClient, writeAsoundrc, sleep } from '../interop/client-rig.js';
-import { busyThreads, loadAverage, median, startCpuWindow, startThreadCpuWindow, windowList } from './proc-stats.js';
+import { busyThreads, loadAverage, median, startCpuWindow, startThreadCpuWindow, windowList, type ThreadWindow } from './proc-stats.js';
 import type { ClientStats } from '../../appliance/src/client/client-options.js';
 
 function arg(name: string, fallback: number): number {
@@ -29,7 +29,7 @@ const MANUAL_JITTER = process.argv.includes('--manual-jitter');
 const PCM = benchPcm(process.argv);
 
 /** The busy threads as `name#tid x%`, the main thread as `main`. */
-function threadReport(pid: number, threads: ReadonlyArray<{ tid: number; name: string; ratio: number }>): string {
+function threadReport(pid: number, threads: readonly ThreadWindow[]): string {
   return busyThreads(threads, (t) => (t.tid === pid ? 'main' : `${t.name}#${t.tid}`));
 }
 

@@ -245,8 +245,9 @@ async function runTogether(kinds: readonly ServerKind[], frames: Frames, n: numb
   try {
     // Jamulus first: riffbox's JIT then has only the stated warm-up before the window, not also the time the
     // other server took to start.
-    const started: Started[] = [];
-    for (const kind of [...kinds].reverse()) started.unshift(await startLoaded(group, kind, frames, n, opts));
+    const started: Started[] = new Array(kinds.length);
+    const jamulusFirst = kinds.map((kind, i) => ({ kind, i })).sort((a, b) => Number(a.kind.startsWith('riffbox')) - Number(b.kind.startsWith('riffbox')));
+    for (const { kind, i } of jamulusFirst) started[i] = await startLoaded(group, kind, frames, n, opts);
     await sleep(opts.warmupS * 1000);
     const ends = await Promise.all(started.map((s) => openWindow(s)));
     await sleep(opts.measureS * 1000);

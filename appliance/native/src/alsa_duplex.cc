@@ -69,12 +69,14 @@ AlsaOptions alsaOptionsArg(Napi::Env env, Napi::Value value, const char* where) 
   o.periodFrames = static_cast<unsigned>(period.As<Napi::Number>().DoubleValue());
   const std::string format = optionalString(opts, "format", kSampleFormats[0].name);
   const SampleFormatName* known = nullptr;
-  std::string names;
   for (const SampleFormatName& f : kSampleFormats) {
     if (format == f.name) known = &f;
-    names += std::string(names.empty() ? "'" : ", '") + f.name + "'";
   }
-  if (!known) throwType(env, std::string(where) + ": options.format must be one of " + names);
+  if (!known) {
+    std::string names;
+    for (const SampleFormatName& f : kSampleFormats) names += std::string(names.empty() ? "'" : ", '") + f.name + "'";
+    throwType(env, std::string(where) + ": options.format must be one of " + names);
+  }
   o.format = known->format;
   o.captureChannels = optionalUnsigned(opts, "captureChannels", 2, 1, 32);
   o.playbackChannels = optionalUnsigned(opts, "playbackChannels", 2, 1, 32);

@@ -73,8 +73,7 @@ export class MappingFlow {
   private retryTimer: NodeJS.Timeout | null = null;
   private mapping: Promise<void> | null = null;
 
-  constructor(private readonly o: FlowOptions) {
-  }
+  constructor(private readonly o: FlowOptions) {}
 
   snapshot(): MappingSnapshot {
     const s = this.session;
@@ -116,7 +115,7 @@ export class MappingFlow {
     this.tried = [];
     if (port === null) {
       this.session = null;
-      this.setState('off');
+      this.state = 'off';
       return;
     }
     this.establish(this.gen, 'start');
@@ -148,7 +147,7 @@ export class MappingFlow {
     let session = this.session;
     if (!session) {
       // A retry keeps showing why the last attempt failed until this one knows better.
-      if (this.failures === 0) this.setState('discovering');
+      if (this.failures === 0) this.state = 'discovering';
       const d = await this.o.discover();
       if (gen !== this.gen) return;
       this.tried = d.tried;
@@ -192,7 +191,7 @@ export class MappingFlow {
     this.lastError = null;
     this.nextAttemptAt = null;
     if (first) this.o.log(`port mapping (${session.label} via ${session.gateway}, ${why}): ${r.externalAddress || '?'}:${r.externalPort} → udp/${port}, lease ${r.lifetimeS} s`);
-    this.setState('mapped');
+    this.state = 'mapped';
     this.scheduleRenew(gen, r.lifetimeS);
     this.scheduleCheck(gen);
   }
@@ -202,7 +201,7 @@ export class MappingFlow {
     const t = this.o.timings;
     const delay = Math.min(t.retryMaxMs, t.retryBaseMs * 2 ** (this.failures - 1));
     this.nextAttemptAt = Date.now() + delay;
-    this.setState(state);
+    this.state = state;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (gen === this.gen) this.establish(gen, `retry ${this.failures}`);
@@ -234,7 +233,7 @@ export class MappingFlow {
           if (r === 'ok') return this.scheduleCheck(gen);
           this.o.log(`port mapping: the router (${session.label}) lost the mapping, probably restarted; mapping again`);
           this.remaps++;
-          this.setState('discovering');
+          this.state = 'discovering';
           return this.establishNow(gen, 'router lost the mapping');
         },
         (e: Error) => {
@@ -274,9 +273,5 @@ export class MappingFlow {
     for (const t of [this.renewTimer, this.checkTimer, this.retryTimer]) if (t) clearTimeout(t);
     this.renewTimer = this.checkTimer = this.retryTimer = null;
     this.nextAttemptAt = null;
-  }
-
-  private setState(s: MappingState): void {
-    this.state = s;
   }
 }

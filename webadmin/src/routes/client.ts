@@ -7,6 +7,7 @@ import { isHtmx, render } from '../render.js';
 import { showForm, saveForm, type FormPage, type FormState } from '../settings-form.js';
 import { MIX_DEFAULT_ENTRY, SettingsValidationError, instrumentName, type MixEntry, type SettingKey } from '../../../appliance/src/settings/index.js';
 import type { Translator } from '../i18n/index.js';
+import type { ClientStats } from '../../../appliance/src/client/client-options.js';
 
 const KEYS: readonly SettingKey[] = [
   'client.enabled', 'client.server', 'client.name', 'client.instrument', 'client.country', 'client.city', 'client.skill',
@@ -15,7 +16,6 @@ const KEYS: readonly SettingKey[] = [
 
 interface RemoteMusician { id: number; name: string; instrument?: string; instrumentId?: number }
 interface DeviceList { current: string; devices: { pcm: string; name: string; captureChannels: number | null; playbackChannels: number | null }[] }
-interface ClientStats { state?: string; server?: string | null; overallDelayMs?: number | null; pingMs?: number | null; device?: { state?: string; xruns?: number; error?: string | null; format?: string } }
 
 export function clientRoutes(d: AdminDeps) {
   const musicians = async (): Promise<{ list: (RemoteMusician & { mix: MixEntry; level: number })[]; error: string }> => {
